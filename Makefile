@@ -1,0 +1,53 @@
+# The two commands of casetafel: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PORT ?= 8000
+
+.PHONY: run test lint typecheck test-sqlite test-postgres browser bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+## run: install, migrate the embedded SQLite database, load the demo when empty,
+## start the local mail sink and serve the web UI on http://127.0.0.1:$(PORT)
+run: $(STAMP)
+	$(BIN)/casetafel check-config
+	$(BIN)/casetafel migrate
+	$(BIN)/casetafel demo --if-empty
+	@mkdir -p var
+	@$(BIN)/casetafel mail-sink > var/mail-sink.log 2>&1 & echo $$! > var/mail-sink.pid
+	@echo "mail sink on 127.0.0.1:1025 (messages in var/mail/)"
+	@echo "open http://127.0.0.1:$(PORT) and log in, e.g. as 'coordinator'"
+	@$(BIN)/python -c "import casetafel.demo as d; print(d.LOGIN_HELP)"
+	$(BIN)/casetafel serve --port $(PORT); kill `cat var/mail-sink.pid` 2>/dev/null; rm -f var/mail-sink.pid
+
+## test: lint, types, and the whole suite on SQLite and on PostgreSQL (browser tests included)
+test: $(STAMP) browser lint typecheck test-sqlite test-postgres
+
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test-sqlite: $(STAMP)
+	CASETAFEL_TEST_DB=sqlite $(BIN)/pytest -q
+
+test-postgres: $(STAMP)
+	CASETAFEL_TEST_DB=postgres $(BIN)/pytest -q
+
+## bench: the case-register benchmark at 300,000 cases on SQLite and PostgreSQL
+bench: $(STAMP)
+	$(BIN)/python bench/bench_cases.py --engine both --cases 300000
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""casetafel: escalation and case-conference scheduling for difficult returns."""

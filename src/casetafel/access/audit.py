@@ -1,0 +1,126 @@
+"""The audit log: append-only and hash-chained.
+
+Every service that reads personal data or changes anything calls `record` inside its own
+transaction, so the event and the change commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from casetafel import clock, db
+from casetafel.access.models import AuditEvent
+from casetafel.access.policy import Actor, legal_basis
+
+GENESIS = "0" * 64
+# Any fixed number: the PostgreSQL advisory lock that serialises appends to the chain.
+_CHAIN_LOCK = 7_352_114
+
+request_id: ContextVar[str] = ContextVar("request_id", default="")
+
+
+async def record(
+    actor: Actor | None,
+    action: str,
+    *,
+    case_id: int | None = None,
+    case_reference: str = "",
+    details: dict[str, Any] | None = None,
+    basis: str | None = None,
+) -> None:
+    """Append one event. Must run inside db.transaction()."""
+    if not db.is_sqlite():
+        # SQLite write transactions are IMMEDIATE and so already serialised.
+        await db.fetch("SELECT pg_advisory_xact_lock({})", _CHAIN_LOCK)
+    last = (
+        await AuditEvent.select(AuditEvent.seq, AuditEvent.hash)
+        .order_by(AuditEvent.seq, ascending=False)
+        .first()
+    )
+    seq = (last["seq"] + 1) if last else 1
+    prev_hash = last["hash"] if last else GENESIS
+    event = AuditEvent(
+        seq=seq,
+        at=clock.now().astimezone(UTC),
+        user_id=actor.user_id if actor else None,
+        username=actor.username if actor else "systeem",
+        role=str(actor.role) if actor else "system",
+        action=action,
+        case_id=case_id,
+        case_reference=case_reference,
+        legal_basis=basis if basis is not None else (legal_basis(actor) if actor else ""),
+        request_id=request_id.get(),
+        details=_canonical(details or {}),
+        prev_hash=prev_hash,
+    )
+    event.hash = event_hash(_content(event))
+    await event.save()
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    problem: str = ""
+
+
+async def verify(batch_size: int = 5000) -> VerifyResult:
+    """Walk the chain in order; report the first row whose hash or link does not hold."""
+    prev_hash = GENESIS
+    expected_seq = 1
+    checked = 0
+    while True:
+        rows = (
+            await AuditEvent.objects()
+            .where(AuditEvent.seq >= expected_seq)
+            .order_by(AuditEvent.seq)
+            .limit(batch_size)
+        )
+        if not rows:
+            return VerifyResult(ok=True, checked=checked)
+        for row in rows:
+            if row.seq != expected_seq:
+                return VerifyResult(
+                    False, checked, f"event {expected_seq} is missing (next found: {row.seq})"
+                )
+            if row.prev_hash != prev_hash:
+                return VerifyResult(False, checked, f"event {row.seq}: link to the previous broken")
+            if event_hash(_content(row)) != row.hash:
+                return VerifyResult(False, checked, f"event {row.seq}: content was changed")
+            prev_hash = row.hash
+            expected_seq += 1
+            checked += 1
+
+
+def event_hash(content: str) -> str:
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def _content(event: AuditEvent) -> str:
+    at: datetime = event.at
+    fields = [
+        event.seq,
+        at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f"),
+        event.user_id,
+        event.username,
+        event.role,
+        event.action,
+        event.case_id,
+        event.case_reference,
+        event.legal_basis,
+        event.request_id,
+        _canonical(json.loads(event.details) if isinstance(event.details, str) else event.details),
+        event.prev_hash,
+    ]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def _canonical(details: dict[str, Any]) -> str:
+    return json.dumps(
+        details, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+    )

@@ -1,0 +1,122 @@
+"""create_app(settings): routes, templates, error handling, lifespan (db pool, scheduler)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import ResponseHeader, State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+
+from casetafel import db
+from casetafel.access.views import AuditViews
+from casetafel.accounts import jobs as account_jobs
+from casetafel.accounts.views import LoginController
+from casetafel.cases.api import CaseApi
+from casetafel.cases.views import CaseViews
+from casetafel.ladder import Ladder, load_ladder
+from casetafel.organisations.service import Directory, load_directory
+from casetafel.organisations.views import AdminViews
+from casetafel.settings import Settings
+from casetafel.web.auth import api_actor, page_actor
+from casetafel.web.errors import EXCEPTION_HANDLERS
+from casetafel.web.middleware import request_id_middleware
+from casetafel.web.templating import template_config
+from casetafel.web.views import WebViews
+
+STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
+log = logging.getLogger("casetafel")
+
+
+def _directory(state: State) -> Directory:
+    directory: Directory = state.directory
+    return directory
+
+
+def _ladder(state: State) -> Ladder:
+    ladder: Ladder = state.ladder
+    return ladder
+
+
+def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
+    """The app. With own_database=False (tests) the caller has configured the database,
+    started its pool and put the directory in app.state; no scheduler runs."""
+    if own_database:
+        db.configure(settings)
+    ladder = load_ladder(settings.config_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if not own_database:
+            yield
+            return
+        await db.start_pool(settings)
+        app.state.directory = await load_directory()
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        account_jobs.register(scheduler)
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=False)
+            await db.close_pool()
+
+    pages = Router(
+        path="/",
+        route_handlers=[LoginController, CaseViews, AuditViews, AdminViews, WebViews],
+        dependencies={"actor": Provide(page_actor)},
+        include_in_schema=False,
+    )
+    api = Router(
+        path="/",
+        route_handlers=[CaseApi],
+        dependencies={"actor": Provide(api_actor)},
+    )
+    return Litestar(
+        route_handlers=[
+            pages,
+            api,
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], include_in_schema=False
+            ),
+        ],
+        dependencies={
+            "directory": Provide(_directory, sync_to_thread=False),
+            "ladder": Provide(_ladder, sync_to_thread=False),
+        },
+        state=State({"settings": settings, "ladder": ladder}),
+        lifespan=[lifespan],
+        template_config=template_config(),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="casetafel_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            exclude=["/api/"],
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_id_middleware],
+        openapi_config=OpenAPIConfig(
+            title="casetafel API",
+            version="1",
+            path="/schema",
+            description=(
+                "The case register of casetafel. Authenticate with 'Authorization: Bearer <token>'."
+            ),
+        ),
+        response_headers=[
+            ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+            ResponseHeader(name="X-Frame-Options", value="DENY"),
+            ResponseHeader(name="Referrer-Policy", value="same-origin"),
+        ],
+        request_max_body_size=1_000_000,
+        debug=False,
+    )

@@ -1,0 +1,404 @@
+"""The case register: register, read, change and close cases, with access and audit.
+
+Every function takes the acting user, checks what they may do, and writes the timeline
+and the audit log in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from casetafel import clock, db
+from casetafel.access import audit
+from casetafel.access.policy import Actor, Role, Sensitivity, visible_classes
+from casetafel.cases import timeline
+from casetafel.cases.access import may_see, require_case_editor, require_case_reader
+from casetafel.cases.fields import EDITABLE_FIELDS, FIELD_CLASSES, FIELD_LABELS, validate
+from casetafel.cases.models import BASIC_CONDITIONS, Case, CaseCategory, CaseParticipant
+from casetafel.cases.presentation import loggable
+from casetafel.cases.vocabulary import OUTCOMES
+from casetafel.errors import Conflict, NotFound, ValidationFailed
+from casetafel.ladder import Ladder
+from casetafel.organisations.service import Directory
+
+UNKNOWN_RELEASE = date(9999, 12, 31)
+NOT_FOUND = "Deze casus bestaat niet of u heeft er geen toegang toe."
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as one actor may see it: fields outside their classes are left out."""
+
+    id: int
+    reference: str
+    region_id: int
+    level: str
+    status: str
+    outcome: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    values: dict[str, Any]
+    visible: frozenset[Sensitivity]
+    timeline: list[timeline.TimelineEntry] = field(default_factory=list)
+
+    def sees(self, field_name: str) -> bool:
+        return FIELD_CLASSES[field_name] in self.visible
+
+
+async def create_case(
+    actor: Actor, values: dict[str, Any], directory: Directory, ladder: Ladder
+) -> CaseView:
+    require_case_editor(actor)
+    clean = validate(values, directory, clock.today())
+    home = directory.municipality_by_code(clean["home_municipality"])
+    assert home is not None
+    _check_in_scope(actor, clean, home.region, directory)
+    now = clock.now()
+    async with db.transaction():
+        region = directory.regions[home.region]
+        number = await _next_number(region.id, clock.today().year)
+        reference = f"{region.code}-{clock.today().year}-{number:04d}"
+        case = Case(
+            reference=reference,
+            region=region.id,
+            level=ladder.bottom.key,
+            status="open",
+            created_at=now,
+            updated_at=now,
+            version=1,
+            **_columns(clean, directory),
+        )
+        await case.save()
+        await _write_links(case.id, clean, directory)
+        changes = _changes({}, clean)
+        await timeline.add(
+            case.id,
+            "created",
+            f"Casus geregistreerd op niveau {ladder.bottom.name}",
+            actor,
+            changes,
+        )
+        await audit.record(
+            actor,
+            "case.create",
+            case_id=case.id,
+            case_reference=reference,
+            details={"changes": changes},
+        )
+    return await get_case(actor, reference, directory, ladder, log_read=False)
+
+
+async def get_case(
+    actor: Actor,
+    reference: str,
+    directory: Directory,
+    ladder: Ladder,
+    *,
+    log_read: bool = True,
+    with_timeline: bool = True,
+) -> CaseView:
+    require_case_reader(actor)
+    case, categories, participants = await _load(actor, reference, directory, ladder)
+    visible = visible_classes(actor)
+    view = _view(case, categories, participants, visible, directory)
+    if with_timeline:
+        view.timeline.extend(await timeline.entries(case.id, visible, directory))
+    if log_read:
+        async with db.transaction():
+            await audit.record(
+                actor,
+                "case.read",
+                case_id=case.id,
+                case_reference=case.reference,
+                details={"classes": sorted(visible)},
+            )
+    return view
+
+
+async def update_case(
+    actor: Actor,
+    reference: str,
+    changes: dict[str, Any],
+    directory: Directory,
+    ladder: Ladder,
+    expected_version: int | None = None,
+) -> CaseView:
+    require_case_editor(actor)
+    async with db.transaction():
+        case, categories, participants = await _load(actor, reference, directory, ladder)
+        _check_writable(case, expected_version)
+        visible = visible_classes(actor)
+        hidden = [name for name in changes if FIELD_CLASSES.get(name) not in visible]
+        unknown = [name for name in changes if name not in FIELD_CLASSES]
+        if unknown:
+            raise ValidationFailed({name: "Dit veld bestaat niet." for name in unknown})
+        if hidden:
+            raise ValidationFailed({name: "U mag dit veld niet wijzigen." for name in hidden})
+        old = _values(case, categories, participants, directory)
+        clean = validate({**old, **changes}, directory, clock.today())
+        if clean["home_municipality"] != old["home_municipality"]:
+            home = directory.municipality_by_code(clean["home_municipality"])
+            assert home is not None
+            if home.region != case.region:
+                raise ValidationFailed(
+                    {"home_municipality": "Deze gemeente hoort bij een andere regio."}
+                )
+        _check_in_scope(actor, clean, case.region, directory)
+        diff = _changes(old, clean)
+        if diff:
+            await _apply(case, clean, directory, actor, diff)
+    return await get_case(actor, reference, directory, ladder, log_read=False)
+
+
+async def close_case(
+    actor: Actor,
+    reference: str,
+    outcome: str,
+    note: str,
+    directory: Directory,
+    ladder: Ladder,
+    expected_version: int | None = None,
+) -> CaseView:
+    require_case_editor(actor)
+    errors = {}
+    if outcome not in OUTCOMES:
+        errors["outcome"] = "Kies een uitkomst."
+    if len(note.strip()) > 1000:
+        errors["note"] = f"Maximaal 1000 tekens (nu {len(note.strip())})."
+    if errors:
+        raise ValidationFailed(errors)
+    async with db.transaction():
+        case, _, _ = await _load(actor, reference, directory, ladder)
+        _check_writable(case, expected_version)
+        now = clock.now()
+        updated = (
+            await Case.update(
+                {
+                    Case.status: "closed",
+                    Case.outcome: outcome,
+                    Case.closed_at: now,
+                    Case.updated_at: now,
+                    Case.version: case.version + 1,
+                }
+            )
+            .where((Case.id == case.id) & (Case.version == case.version))
+            .returning(Case.id)
+        )
+        if not updated:
+            raise Conflict(_STALE)
+        summary = f"Casus afgesloten: {OUTCOMES[outcome]}"
+        if note.strip():
+            summary += f" ({note.strip()})"
+        await timeline.add(case.id, "closed", summary, actor)
+        await audit.record(
+            actor,
+            "case.close",
+            case_id=case.id,
+            case_reference=case.reference,
+            details={"outcome": outcome},
+        )
+    return await get_case(actor, reference, directory, ladder, log_read=False)
+
+
+_STALE = (
+    "Deze casus is intussen door iemand anders gewijzigd. "
+    "Open de casus opnieuw en voer uw wijziging nog eens in."
+)
+
+
+def _check_writable(case: Case, expected_version: int | None) -> None:
+    if case.status == "closed":
+        raise Conflict("Deze casus is afgesloten en kan niet meer worden gewijzigd.")
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict(_STALE)
+
+
+def _check_in_scope(
+    actor: Actor, clean: dict[str, Any], region_id: int, directory: Directory
+) -> None:
+    """An actor may not register or move a case outside what they may see."""
+    if actor.role is Role.COORDINATOR and region_id != actor.region_id:
+        raise ValidationFailed({"home_municipality": "Deze gemeente hoort niet bij uw regio."})
+    if actor.role is Role.MUNICIPALITY:
+        own = {
+            m.cbs_code for m in directory.municipalities.values() if m.id == actor.municipality_id
+        }
+        if not own & {clean["home_municipality"], clean["receiving_municipality"]}:
+            raise ValidationFailed(
+                {"home_municipality": "Uw gemeente moet herkomst- of ontvangende gemeente zijn."}
+            )
+
+
+async def _load(
+    actor: Actor, reference: str, directory: Directory, ladder: Ladder
+) -> tuple[Case, list[str], list[int]]:
+    case = await Case.objects().where(Case.reference == reference.strip().upper()).first()
+    if case is None:
+        raise NotFound(NOT_FOUND)
+    participants = [
+        row["organisation"]
+        for row in await CaseParticipant.select(CaseParticipant.organisation).where(
+            CaseParticipant.case == case.id
+        )
+    ]
+    if not may_see(actor, case, set(participants), ladder):
+        raise NotFound(NOT_FOUND)
+    categories = [
+        row["category"]
+        for row in await CaseCategory.select(CaseCategory.category).where(
+            CaseCategory.case == case.id
+        )
+    ]
+    return case, categories, participants
+
+
+def _values(
+    case: Case, categories: list[str], participants: list[int], directory: Directory
+) -> dict[str, Any]:
+    def code(municipality_id: int | None) -> str | None:
+        return directory.municipalities[municipality_id].cbs_code if municipality_id else None
+
+    def key(organisation_id: int | None) -> str | None:
+        return directory.organisations[organisation_id].key if organisation_id else None
+
+    values: dict[str, Any] = {
+        "subject_name": case.subject_name,
+        "subject_birth_date": case.subject_birth_date,
+        "categories": sorted(categories),
+        "home_municipality": code(case.home_municipality),
+        "receiving_municipality": code(case.receiving_municipality),
+        "legal_framework": case.legal_framework,
+        "release_date": case.release_date,
+        "release_certainty": case.release_certainty,
+        "bij_notice_date": case.bij_notice_date,
+        "process_lead": key(case.process_lead),
+        "case_lead": key(case.case_lead),
+        "participants": sorted(k for k in (key(p) for p in participants) if k),
+        "notes": case.notes,
+    }
+    for name in BASIC_CONDITIONS:
+        values[f"{name}_state"] = getattr(case, f"{name}_state")
+        values[f"{name}_note"] = getattr(case, f"{name}_note")
+    return values
+
+
+def _view(
+    case: Case,
+    categories: list[str],
+    participants: list[int],
+    visible: frozenset[Sensitivity],
+    directory: Directory,
+) -> CaseView:
+    values = _values(case, categories, participants, directory)
+    return CaseView(
+        id=case.id,
+        reference=case.reference,
+        region_id=case.region,
+        level=case.level,
+        status=case.status,
+        outcome=case.outcome,
+        version=case.version,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        closed_at=case.closed_at,
+        values={k: v for k, v in values.items() if FIELD_CLASSES[k] in visible},
+        visible=visible,
+    )
+
+
+def _columns(clean: dict[str, Any], directory: Directory) -> dict[str, Any]:
+    """Case column values for the validated field values."""
+
+    def municipality_id(code: str | None) -> int | None:
+        found = directory.municipality_by_code(code) if code else None
+        return found.id if found else None
+
+    def organisation_id(key: str | None) -> int | None:
+        found = directory.organisation_by_key(key) if key else None
+        return found.id if found else None
+
+    columns: dict[str, Any] = {
+        "subject_name": clean["subject_name"],
+        "subject_birth_date": clean["subject_birth_date"],
+        "home_municipality": municipality_id(clean["home_municipality"]),
+        "receiving_municipality": municipality_id(clean["receiving_municipality"]),
+        "legal_framework": clean["legal_framework"],
+        "release_date": clean["release_date"],
+        "release_order": clean["release_date"] or UNKNOWN_RELEASE,
+        "release_certainty": clean["release_certainty"],
+        "bij_notice_date": clean["bij_notice_date"],
+        "process_lead": organisation_id(clean["process_lead"]),
+        "case_lead": organisation_id(clean["case_lead"]),
+        "notes": clean["notes"],
+    }
+    for name in BASIC_CONDITIONS:
+        columns[f"{name}_state"] = clean[f"{name}_state"]
+        columns[f"{name}_note"] = clean[f"{name}_note"]
+    return columns
+
+
+async def _write_links(case_id: int, clean: dict[str, Any], directory: Directory) -> None:
+    await CaseCategory.delete().where(CaseCategory.case == case_id)
+    await CaseParticipant.delete().where(CaseParticipant.case == case_id)
+    if clean["categories"]:
+        await CaseCategory.insert(
+            *[CaseCategory(case=case_id, category=c) for c in clean["categories"]]
+        )
+    organisation_ids = [directory.organisation_by_key(k) for k in clean["participants"]]
+    if organisation_ids:
+        await CaseParticipant.insert(
+            *[CaseParticipant(case=case_id, organisation=o.id) for o in organisation_ids if o]
+        )
+
+
+async def _apply(
+    case: Case,
+    clean: dict[str, Any],
+    directory: Directory,
+    actor: Actor,
+    diff: list[dict[str, Any]],
+) -> None:
+    columns = _columns(clean, directory)
+    columns.update(updated_at=clock.now(), version=case.version + 1)
+    updated = (
+        await Case.update({getattr(Case, k): v for k, v in columns.items()})
+        .where((Case.id == case.id) & (Case.version == case.version))
+        .returning(Case.id)
+    )
+    if not updated:
+        raise Conflict(_STALE)
+    changed_fields = {change["field"] for change in diff}
+    if changed_fields & {"categories", "participants"}:
+        await _write_links(case.id, clean, directory)
+    labels = ", ".join(FIELD_LABELS[change["field"]] for change in diff)
+    await timeline.add(case.id, "updated", f"Gewijzigd: {labels}", actor, diff)
+    await audit.record(
+        actor,
+        "case.update",
+        case_id=case.id,
+        case_reference=case.reference,
+        details={"changes": diff},
+    )
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"field": name, "old": loggable(name, old.get(name)), "new": loggable(name, new[name])}
+        for name in EDITABLE_FIELDS
+        if old.get(name) != new[name] and not (name not in old and new[name] in (None, "", []))
+    ]
+
+
+async def _next_number(region_id: int, year: int) -> int:
+    rows = await db.fetch(
+        "INSERT INTO reference_counter (region, year, last_number) VALUES ({}, {}, 1) "
+        "ON CONFLICT (region, year) DO UPDATE SET last_number = reference_counter.last_number + 1 "
+        "RETURNING last_number",
+        region_id,
+        year,
+    )
+    return int(rows[0]["last_number"])

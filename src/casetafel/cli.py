@@ -1,0 +1,258 @@
+"""The casetafel command: serve, migrate, demo, check-config, create-user, audit verify."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from casetafel.settings import Settings, SettingsError, load_settings
+
+EXIT_CONFIG = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_CONFIG
+    try:
+        settings = load_settings()
+        result: int = args.handler(settings, args)
+        return result
+    except SettingsError as error:
+        print(f"casetafel: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="casetafel",
+        description="Escalation and case-conference scheduling for difficult returns.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the web UI and the API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (PostgreSQL only for > 1)"
+    )
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser(
+        "migrate", help="bring the database schema up to date and load the regions from config"
+    )
+    migrate.set_defaults(handler=_run(_migrate))
+
+    demo = commands.add_parser("demo", help="load the Kennemerland demo (users and cases)")
+    demo.add_argument(
+        "--cases",
+        type=int,
+        default=None,
+        help="instead, bulk-generate this many realistic cases (for benchmarks)",
+    )
+    demo.add_argument(
+        "--if-empty", action="store_true", help="do nothing when the database already has cases"
+    )
+    demo.set_defaults(handler=_run(_demo))
+
+    check = commands.add_parser("check-config", help="validate every configuration file")
+    check.set_defaults(handler=_check_config)
+
+    create_user = commands.add_parser("create-user", help="add a user who can log in")
+    create_user.add_argument("username")
+    create_user.add_argument("--name", required=True, help="display name")
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument(
+        "--role",
+        required=True,
+        choices=[
+            "coordinator",
+            "municipality",
+            "partner",
+            "regiegroep",
+            "functional_admin",
+            "privacy_officer",
+        ],
+    )
+    create_user.add_argument(
+        "--organisation", required=True, help="organisation key, e.g. om-noord-holland"
+    )
+    create_user.add_argument("--region", default=None, help="region code, e.g. KEN")
+    create_user.add_argument(
+        "--password-env",
+        default=None,
+        help="read the password from this environment variable instead of asking",
+    )
+    create_user.set_defaults(handler=_run(_create_user))
+
+    token = commands.add_parser("create-token", help="issue an API token for a user")
+    token.add_argument("username")
+    token.add_argument(
+        "--name", required=True, help="what the token is for, e.g. 'koppeling gemeente'"
+    )
+    token.set_defaults(handler=_run(_create_token))
+
+    audit = commands.add_parser("audit", help="audit log tools")
+    audit_commands = audit.add_subparsers(title="audit commands", metavar="COMMAND")
+    verify = audit_commands.add_parser("verify", help="check the hash chain of the audit log")
+    verify.set_defaults(handler=_run(_audit_verify))
+
+    sink = commands.add_parser("mail-sink", help="a local SMTP server that keeps what it receives")
+    sink.add_argument("--host", default="127.0.0.1")
+    sink.add_argument("--port", type=int, default=1025)
+    sink.set_defaults(handler=_mail_sink)
+    return parser
+
+
+def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[int]]) -> Callable[..., int]:
+    """Run an async command against the configured database."""
+
+    def handler(settings: Settings, args: argparse.Namespace) -> int:
+        from casetafel import db
+
+        async def with_database() -> int:
+            db.configure(settings)
+            await db.start_pool(settings)
+            try:
+                return await command(settings, args)
+            finally:
+                await db.close_pool()
+
+        return asyncio.run(with_database())
+
+    return handler
+
+
+def _check_config(settings: Settings, args: argparse.Namespace) -> int:
+    from casetafel.ladder import load_ladder
+    from casetafel.organisations.config import load_regions
+
+    ladder = load_ladder(settings.config_dir)
+    regions = load_regions(settings.config_dir)
+    print(
+        f"configuration OK: {settings.config_dir} "
+        f"({len(ladder.levels)} levels, {len(regions)} region(s), database "
+        f"{'SQLite' if settings.is_sqlite else 'PostgreSQL'})"
+    )
+    return 0
+
+
+async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from casetafel import db
+    from casetafel.organisations.config import load_regions
+    from casetafel.organisations.service import sync_regions
+
+    regions = load_regions(settings.config_dir)
+    await db.prepare(settings)
+    await db.migrate()
+    await sync_regions(regions)
+    print(f"database up to date; {len(regions)} region(s) loaded from config")
+    return 0
+
+
+async def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from casetafel import demo
+
+    if args.cases is not None:
+        if args.cases < 1:
+            print("casetafel: --cases must be 1 or more", file=sys.stderr)
+            return EXIT_CONFIG
+        seconds = await demo.bulk_load(settings, args.cases)
+        print(f"{args.cases} cases generated in {seconds:.1f} s")
+        return 0
+    loaded = await demo.load_demo(settings, only_if_empty=args.if_empty)
+    if loaded:
+        print(demo.LOGIN_HELP)
+    else:
+        print("demo data already present; nothing loaded")
+    return 0
+
+
+async def _create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from casetafel.access.policy import Role
+    from casetafel.accounts.service import AccountError, create_user
+
+    if args.password_env:
+        password = os.environ.get(args.password_env, "")
+    else:
+        password = getpass.getpass("Wachtwoord: ")
+    try:
+        user = await create_user(
+            username=args.username,
+            password=password,
+            display_name=args.name,
+            email=args.email,
+            role=Role(args.role),
+            organisation_key=args.organisation,
+            region_code=args.region,
+        )
+    except AccountError as error:
+        print(f"casetafel: {error.message}", file=sys.stderr)
+        return 1
+    print(f"user {user.username} created")
+    return 0
+
+
+async def _create_token(settings: Settings, args: argparse.Namespace) -> int:
+    from casetafel.accounts.models import User
+    from casetafel.accounts.service import create_api_token
+
+    user = await User.objects().where(User.username == args.username).first()
+    if user is None or not user.active:
+        print(f"casetafel: no active user {args.username!r}", file=sys.stderr)
+        return 1
+    print(await create_api_token(user, args.name))
+    return 0
+
+
+async def _audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from casetafel.access.audit import verify
+
+    result = await verify()
+    if result.ok:
+        print(f"audit log intact: {result.checked} events checked")
+        return 0
+    print(f"audit log BROKEN after {result.checked} events: {result.problem}", file=sys.stderr)
+    return 1
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.workers > 1 and settings.is_sqlite:
+        print(
+            "casetafel: configuration error: --workers: more than one worker needs PostgreSQL "
+            "(set CASETAFEL_DATABASE_URL)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    _check_config(settings, args)
+    print(f"casetafel serves on http://{args.host}:{args.port}  (base URL {settings.base_url})")
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "warning"}
+    if args.workers > 1:
+        uvicorn.run("casetafel.asgi:app", workers=args.workers, **options)
+    else:
+        from casetafel.app import create_app
+
+        uvicorn.run(create_app(settings), **options)
+    return 0
+
+
+def _mail_sink(settings: Settings, args: argparse.Namespace) -> int:
+    from casetafel.mail.sink import run_sink
+
+    run_sink(args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

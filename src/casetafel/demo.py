@@ -1,0 +1,175 @@
+"""Demo data: the Kennemerland region with a user per role and about 60 cases, and a bulk
+generator of realistic cases for benchmarks (`casetafel demo --cases N`)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from casetafel import clock, db
+from casetafel.access.policy import Role
+from casetafel.accounts.models import User
+from casetafel.accounts.service import actor_for, create_user
+from casetafel.cases import service as cases
+from casetafel.cases.models import Case
+from casetafel.cases.vocabulary import CATEGORIES, LEGAL_FRAMEWORKS, OUTCOMES
+from casetafel.ladder import load_ladder
+from casetafel.organisations.config import load_regions
+from casetafel.organisations.service import load_directory, sync_regions
+from casetafel.settings import Settings
+
+# DEMO ONLY: every demo user has this password.
+DEMO_PASSWORD = "casetafel-demo-2026"  # noqa: S105
+
+DEMO_USERS = [
+    # username, display name, role, organisation key
+    ("coordinator", "Sanne Bakker", Role.COORDINATOR, "zvh-kennemerland"),
+    ("gemeente.velsen", "Pieter de Groot", Role.MUNICIPALITY, "gemeente-gm0453"),
+    ("gemeente.haarlem", "Fatima El Amrani", Role.MUNICIPALITY, "gemeente-gm0392"),
+    ("politie", "Kees Visser", Role.PARTNER, "politie-noord-holland"),
+    ("reclassering", "Noor Jansen", Role.PARTNER, "reclassering-nederland"),
+    ("woningcorporatie", "Tom Smit", Role.PARTNER, "woonwaard"),
+    ("regiegroep", "Marieke van Dijk", Role.REGIEGROEP, "regiegroep"),
+    ("beheer", "Ahmed Yilmaz", Role.FUNCTIONAL_ADMIN, "zvh-kennemerland"),
+    ("privacy", "Ingrid Mulder", Role.PRIVACY_OFFICER, "zvh-kennemerland"),
+]
+
+LOGIN_HELP = f"demo logins (password: {DEMO_PASSWORD}):\n" + "\n".join(
+    f"  {username:<18} {role.value}" for username, _, role, _ in DEMO_USERS
+)
+
+INITIALS = "ABCDEFGHJKLMNPRSTW"
+SURNAMES = [
+    "de Vries",
+    "Jansen",
+    "van den Berg",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+]
+PARTNER_KEYS = [
+    "politie-noord-holland",
+    "om-noord-holland",
+    "reclassering-nederland",
+    "svg",
+    "ldh-jr",
+    "pi-haarlem",
+    "fpc-dr-s-van-mesdag",
+    "ldh-opvang-haarlem",
+    "woonwaard",
+    "ggz-ingeest",
+]
+STATE_CHOICES = ["unknown", "missing", "in_progress", "arranged"]
+
+
+async def load_demo(settings: Settings, *, only_if_empty: bool) -> bool:
+    """Load users and about 60 cases. Returns False when there were cases already."""
+    await sync_regions(load_regions(settings.config_dir))
+    if only_if_empty and await Case.count() > 0:
+        return False
+    await _users()
+    await _cases(settings)
+    return True
+
+
+async def _users() -> None:
+    for username, name, role, organisation in DEMO_USERS:
+        if await User.exists().where(User.username == username):
+            continue
+        await create_user(
+            username=username,
+            password=DEMO_PASSWORD,
+            display_name=name,
+            email=f"{username}@demo.casetafel.example",
+            role=role,
+            organisation_key=organisation,
+            region_code="KEN" if role != Role.REGIEGROEP else None,
+        )
+
+
+async def _cases(settings: Settings, count: int = 60) -> None:
+    rng = random.Random(42)
+    directory = await load_directory()
+    ladder = load_ladder(settings.config_dir)
+    user = await User.objects().where(User.username == "coordinator").first()
+    assert user is not None
+    actor = await actor_for(user)
+    municipalities = [m.cbs_code for m in directory.municipalities.values()]
+    today = clock.today()
+    for index in range(count):
+        categories = rng.sample(list(CATEGORIES), k=rng.choice([1, 1, 2]))
+        certainty = rng.choices(["known", "expected", "unknown", "immediate"], [6, 3, 1, 1])[0]
+        release = None if certainty == "unknown" else today + timedelta(days=rng.randint(-10, 120))
+        if certainty == "immediate":
+            release = today
+        participants = sorted(
+            set(rng.sample(PARTNER_KEYS, k=rng.randint(2, 4))) | {"reclassering-nederland"}
+        )
+        home = rng.choice(municipalities)
+        values: dict[str, Any] = {
+            "subject_name": f"{rng.choice(INITIALS)}. {rng.choice(SURNAMES)} (fictief)",
+            "subject_birth_date": today - timedelta(days=rng.randint(20 * 365, 60 * 365)),
+            "categories": categories,
+            "home_municipality": home,
+            "receiving_municipality": rng.choice(municipalities) if rng.random() < 0.2 else None,
+            "legal_framework": rng.choice(list(LEGAL_FRAMEWORKS)),
+            "release_date": release,
+            "release_certainty": certainty,
+            "bij_notice_date": today - timedelta(days=rng.randint(1, 50))
+            if set(categories) & {"sex_offender", "violent_offender"} and rng.random() < 0.7
+            else None,
+            "process_lead": f"gemeente-{home.lower()}",
+            "case_lead": rng.choice(
+                ["reclassering-nederland", "pi-haarlem", f"gemeente-{home.lower()}"]
+            ),
+            "participants": participants,
+            "notes": "",
+        }
+        case = await cases.create_case(actor, values, directory, ladder)
+        conditions = {
+            f"{name}_state": rng.choice(STATE_CHOICES)
+            for name in ("id_document", "housing", "income", "debts", "care")
+        }
+        await cases.update_case(actor, case.reference, conditions, directory, ladder)
+        await _place_on_level(case.id, rng, ladder)
+        if index % 15 == 14:
+            await cases.close_case(
+                actor, case.reference, rng.choice(list(OUTCOMES)), "", directory, ladder
+            )
+
+
+async def _place_on_level(case_id: int, rng: random.Random, ladder: Any) -> None:
+    """Spread demo cases over the ladder, with a timeline entry saying why (demo only:
+    real escalations come from the escalation engine)."""
+    level = rng.choices(ladder.levels, [6, 3, 1])[0]
+    if level.key == ladder.bottom.key:
+        return
+    from casetafel.cases import timeline
+
+    async with db.transaction():
+        await Case.update({Case.level: level.key}).where(Case.id == case_id)
+        await timeline.add(
+            case_id,
+            "escalated",
+            f"Opgeschaald naar {level.name} (demodata): geen passende huisvesting gevonden",
+            None,
+        )
+
+
+async def bulk_load(settings: Settings, count: int) -> float:
+    from casetafel.bulk import generate
+
+    await sync_regions(load_regions(settings.config_dir))
+    seconds: float = await generate(settings, count)
+    return seconds

@@ -1,0 +1,215 @@
+"""Typed settings: config/casetafel.toml, overridden by CASETAFEL_* environment variables.
+
+An invalid value raises SettingsError naming the source (file or variable), the key and
+what is wrong, so that the CLI can print one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, fields
+from datetime import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ENV_PREFIX = "CASETAFEL_"
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or invalid."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        super().__init__(f"{source}: {key}: {problem}")
+        self.source = source
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_dir: Path
+    database_url: str
+    smtp_url: str
+    base_url: str
+    secret_key: str
+    timezone: str
+    session_idle_minutes: int
+    secure_cookies: bool
+    working_hours_start: time
+    working_hours_end: time
+    db_pool_min: int
+    db_pool_max: int
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path:
+        raw = self.database_url.removeprefix("sqlite:///")
+        path = Path(raw)
+        return path if path.is_absolute() else self.config_dir.parent / path
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def default_config_dir() -> Path:
+    """CASETAFEL_CONFIG_DIR, else ./config, else the repository's config/ beside src/."""
+    explicit = os.environ.get(f"{ENV_PREFIX}CONFIG_DIR")
+    if explicit:
+        return Path(explicit).resolve()
+    cwd_config = Path.cwd() / "config"
+    if (cwd_config / "casetafel.toml").is_file():
+        return cwd_config.resolve()
+    return (Path(__file__).resolve().parents[2] / "config").resolve()
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise SettingsError(str(path), "-", "bestand niet gevonden (file not found)") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(str(path), "-", f"not valid TOML ({exc})") from exc
+
+
+def load_settings(config_dir: Path | None = None) -> Settings:
+    config_dir = config_dir or default_config_dir()
+    path = config_dir / "casetafel.toml"
+    raw = load_toml(path)
+    known = {f.name for f in fields(Settings)} - {"config_dir"}
+    for key in raw:
+        if key not in known:
+            raise SettingsError(str(path), key, "unknown setting")
+    values: dict[str, Any] = {"config_dir": config_dir}
+    for name in sorted(known):
+        env_name = f"{ENV_PREFIX}{name.upper()}"
+        if env_name in os.environ:
+            source, value = env_name, os.environ[env_name]
+        elif name in raw:
+            source, value = str(path), raw[name]
+        else:
+            raise SettingsError(str(path), name, "missing")
+        values[name] = _parse(name, value, source)
+    settings = Settings(**values)
+    _check_consistency(settings, str(path))
+    return settings
+
+
+def _parse(name: str, value: Any, source: str) -> Any:
+    parser = _PARSERS[name]
+    try:
+        return parser(value)
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(source, name, str(exc)) from exc
+
+
+def _database_url(value: Any) -> str:
+    text = _string(value)
+    if text.startswith("sqlite:///") and len(text) > len("sqlite:///"):
+        return text
+    parsed = urlparse(text)
+    if parsed.scheme in {"postgresql", "postgres"} and parsed.hostname and parsed.path.strip("/"):
+        return text
+    raise ValueError(
+        f"{text!r} is not a database URL; use sqlite:///path/to/file.db "
+        "or postgresql://user@host:port/database"
+    )
+
+
+def _smtp_url(value: Any) -> str:
+    text = _string(value)
+    parsed = urlparse(text)
+    if parsed.scheme in {"smtp", "smtps"} and parsed.hostname:
+        try:
+            parsed.port  # noqa: B018 - raises on a non-numeric port
+        except ValueError as exc:
+            raise ValueError(f"{text!r} has an invalid port") from exc
+        return text
+    raise ValueError(f"{text!r} is not an SMTP URL; use smtp://host:port")
+
+
+def _base_url(value: Any) -> str:
+    text = _string(value).rstrip("/")
+    parsed = urlparse(text)
+    if parsed.scheme in {"http", "https"} and parsed.hostname:
+        return text
+    raise ValueError(f"{text!r} is not an http(s) URL")
+
+
+def _secret_key(value: Any) -> str:
+    text = _string(value)
+    if len(text) < 32:
+        raise ValueError("must be at least 32 characters")
+    return text
+
+
+def _timezone(value: Any) -> str:
+    text = _string(value)
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {text!r}") from exc
+    return text
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be 1 or more")
+    return number
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{value!r} is not true or false")
+
+
+def _clock_time(value: Any) -> time:
+    text = _string(value)
+    if not re.fullmatch(r"\d{2}:\d{2}", text):
+        raise ValueError(f"{text!r} is not a time like 08:30")
+    return time.fromisoformat(text)
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty text")
+    return value.strip()
+
+
+_PARSERS: dict[str, Any] = {
+    "database_url": _database_url,
+    "smtp_url": _smtp_url,
+    "base_url": _base_url,
+    "secret_key": _secret_key,
+    "timezone": _timezone,
+    "session_idle_minutes": _positive_int,
+    "secure_cookies": _bool,
+    "working_hours_start": _clock_time,
+    "working_hours_end": _clock_time,
+    "db_pool_min": _positive_int,
+    "db_pool_max": _positive_int,
+}
+
+
+def _check_consistency(settings: Settings, source: str) -> None:
+    if settings.working_hours_end <= settings.working_hours_start:
+        raise SettingsError(source, "working_hours_end", "must be later than working_hours_start")
+    if settings.db_pool_max < settings.db_pool_min:
+        raise SettingsError(source, "db_pool_max", "must be at least db_pool_min")
