@@ -128,6 +128,7 @@ def test_more_workers_need_postgresql(config_copy: Path) -> None:
         ["check-config"],
         ["create-user"],
         ["create-token"],
+        ["revoke-token"],
         ["audit", "verify"],
         ["mail-sink"],
     ],

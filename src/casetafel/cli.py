@@ -1,4 +1,4 @@
-"""The casetafel command: serve, migrate, demo, check-config, create-user, audit verify."""
+"""The casetafel command: serve, migrate, demo, check-config, users and tokens, audit verify."""
 
 from __future__ import annotations
 
@@ -100,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
         "--name", required=True, help="what the token is for, e.g. 'koppeling gemeente'"
     )
     token.set_defaults(handler=_run(_create_token))
+
+    revoke = commands.add_parser("revoke-token", help="revoke a user's API tokens by name")
+    revoke.add_argument("username")
+    revoke.add_argument("--name", required=True, help="the name given at create-token")
+    revoke.set_defaults(handler=_run(_revoke_token))
 
     audit = commands.add_parser("audit", help="audit log tools")
     audit_commands = audit.add_subparsers(title="audit commands", metavar="COMMAND")
@@ -212,6 +217,19 @@ async def _create_token(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     print(await create_api_token(user, args.name))
     return 0
+
+
+async def _revoke_token(settings: Settings, args: argparse.Namespace) -> int:
+    from casetafel.accounts.models import User
+    from casetafel.accounts.service import revoke_api_tokens
+
+    user = await User.objects().where(User.username == args.username).first()
+    if user is None:
+        print(f"casetafel: no user {args.username!r}", file=sys.stderr)
+        return 1
+    count = await revoke_api_tokens(user, args.name)
+    print(f"{count} token(s) named {args.name!r} revoked")
+    return 0 if count else 1
 
 
 async def _audit_verify(settings: Settings, args: argparse.Namespace) -> int:

@@ -73,4 +73,11 @@ async def recent_events(
 async def verify_chain(actor: Actor) -> audit.VerifyResult:
     if not actor.can_see_audit:
         raise Forbidden("Alleen de privacyfunctionaris mag het auditlog controleren.")
-    return await audit.verify()
+    result = await audit.verify()
+    async with db.transaction():
+        await audit.record(
+            actor,
+            "audit.verify",
+            details={"ok": result.ok, "checked": result.checked, "problem": result.problem},
+        )
+    return result

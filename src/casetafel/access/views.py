@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
+from litestar.params import FromQuery
 from litestar.response import Template
 
 from casetafel.access import service
@@ -21,9 +22,9 @@ class AuditViews(Controller):
         self,
         request: Request[Any, Any, State],
         actor: CurrentActor,
-        kenmerk: str = "",
-        gebruiker: str = "",
-        voor: int | None = None,
+        kenmerk: FromQuery[str] = "",
+        gebruiker: FromQuery[str] = "",
+        voor: FromQuery[int | None] = None,
     ) -> Template:
         rows = await service.recent_events(
             actor, case_reference=kenmerk[:20], username=gebruiker[:80], before_seq=voor

@@ -197,6 +197,26 @@ async def create_api_token(user: User, name: str) -> str:
     return token
 
 
+async def revoke_api_tokens(user: User, name: str) -> int:
+    """Revoke the user's active tokens with this name; returns how many."""
+    async with db.transaction():
+        revoked = (
+            await ApiToken.update({ApiToken.revoked_at: clock.now()})
+            .where(
+                (ApiToken.user == user.id) & (ApiToken.name == name) & ApiToken.revoked_at.is_null()
+            )
+            .returning(ApiToken.id)
+        )
+        if revoked:
+            await audit.record(
+                await actor_for(user),
+                "api_token.revoke",
+                details={"name": name, "count": len(revoked)},
+                basis="beheer",
+            )
+    return len(revoked)
+
+
 async def user_for_api_token(token: str) -> User | None:
     row = (
         await ApiToken.objects()

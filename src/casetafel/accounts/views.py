@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from casetafel.accounts import service as accounts
@@ -29,7 +29,7 @@ def _safe_next(target: str | None) -> str:
 class LoginController(Controller):
     @get("/inloggen", name="login")
     async def form(
-        self, request: Request[Any, Any, State], volgende: str | None = None
+        self, request: Request[Any, Any, State], volgende: FromQuery[str | None] = None
     ) -> Template:
         return page(request, "login.html", None, next=_safe_next(volgende), username="", error="")
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, patch, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from casetafel.cases import queries, service
 from casetafel.errors import ValidationFailed
@@ -135,15 +135,15 @@ class CaseApi(Controller):
         actor: CurrentActor,
         directory: DirectoryDep,
         ladder: LadderDep,
-        level: str | None = None,
-        municipality: Annotated[str | None, Parameter(description="CBS code")] = None,
-        category: str | None = None,
-        release_from: date | None = None,
-        release_to: date | None = None,
-        status: Annotated[str, Parameter(description="open, closed or all")] = "open",
-        reference: str | None = None,
-        cursor: str | None = None,
-        limit: int = queries.PAGE_SIZE,
+        level: FromQuery[str | None] = None,
+        municipality: Annotated[str | None, QueryParameter(description="CBS code")] = None,
+        category: FromQuery[str | None] = None,
+        release_from: FromQuery[date | None] = None,
+        release_to: FromQuery[date | None] = None,
+        status: Annotated[str, QueryParameter(description="open, closed or all")] = "open",
+        reference: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int] = queries.PAGE_SIZE,
     ) -> CasePageOut:
         filters = queries.CaseFilters(
             level=level,
@@ -187,7 +187,11 @@ class CaseApi(Controller):
 
     @get("/{reference:str}", summary="Read a case")
     async def read(
-        self, actor: CurrentActor, directory: DirectoryDep, ladder: LadderDep, reference: str
+        self,
+        actor: CurrentActor,
+        directory: DirectoryDep,
+        ladder: LadderDep,
+        reference: FromPath[str],
     ) -> CaseOut:
         return _out(await service.get_case(actor, reference, directory, ladder))
 
@@ -197,7 +201,7 @@ class CaseApi(Controller):
         actor: CurrentActor,
         directory: DirectoryDep,
         ladder: LadderDep,
-        reference: str,
+        reference: FromPath[str],
         data: JSONBody[CaseChanges],
     ) -> CaseOut:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
@@ -214,7 +218,7 @@ class CaseApi(Controller):
         actor: CurrentActor,
         directory: DirectoryDep,
         ladder: LadderDep,
-        reference: str,
+        reference: FromPath[str],
         data: JSONBody[CloseIn],
     ) -> CaseOut:
         return _out(

@@ -31,7 +31,8 @@ def form_values(
             continue
         raw = form.get(name)
         if name in LIST_FIELDS:
-            values[name] = [raw] if isinstance(raw, str) else list(raw or [])
+            items = [raw] if isinstance(raw, str) else list(raw or [])
+            values[name] = [item for item in items if item]
         elif isinstance(raw, list):
             values[name] = raw[-1]
         elif name in DATE_FIELDS:

@@ -6,6 +6,8 @@ and the audit log in the same transaction as the change.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -47,6 +49,29 @@ class CaseView:
 
     def sees(self, field_name: str) -> bool:
         return FIELD_CLASSES[field_name] in self.visible
+
+
+class _OutOfScope(NotFound):
+    """An existing case the actor may not see; answered as NotFound, logged as a denial."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__(NOT_FOUND)
+        self.case_id = case.id
+        self.reference = case.reference
+
+
+@asynccontextmanager
+async def _denials_logged(actor: Actor) -> AsyncIterator[None]:
+    """Record an attempt on a case outside the actor's scope, after the attempt's own
+    transaction has rolled back, so that the privacy officer sees who looked where."""
+    try:
+        yield
+    except _OutOfScope as denied:
+        async with db.transaction():
+            await audit.record(
+                actor, "case.denied", case_id=denied.case_id, case_reference=denied.reference
+            )
+        raise NotFound(NOT_FOUND) from None
 
 
 async def create_case(
@@ -102,7 +127,8 @@ async def get_case(
     with_timeline: bool = True,
 ) -> CaseView:
     require_case_reader(actor)
-    case, categories, participants = await _load(actor, reference, directory, ladder)
+    async with _denials_logged(actor):
+        case, categories, participants = await _load(actor, reference, directory, ladder)
     visible = visible_classes(actor)
     view = _view(case, categories, participants, visible, directory)
     if with_timeline:
@@ -128,7 +154,7 @@ async def update_case(
     expected_version: int | None = None,
 ) -> CaseView:
     require_case_editor(actor)
-    async with db.transaction():
+    async with _denials_logged(actor), db.transaction():
         case, categories, participants = await _load(actor, reference, directory, ladder)
         _check_writable(case, expected_version)
         visible = visible_classes(actor)
@@ -171,7 +197,7 @@ async def close_case(
         errors["note"] = f"Maximaal 1000 tekens (nu {len(note.strip())})."
     if errors:
         raise ValidationFailed(errors)
-    async with db.transaction():
+    async with _denials_logged(actor), db.transaction():
         case, _, _ = await _load(actor, reference, directory, ladder)
         _check_writable(case, expected_version)
         now = clock.now()
@@ -246,7 +272,7 @@ async def _load(
         )
     ]
     if not may_see(actor, case, set(participants), ladder):
-        raise NotFound(NOT_FOUND)
+        raise _OutOfScope(case)
     categories = [
         row["category"]
         for row in await CaseCategory.select(CaseCategory.category).where(

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from casetafel import clock
@@ -76,14 +76,14 @@ class CaseViews(Controller):
         actor: CurrentActor,
         directory: DirectoryDep,
         ladder: LadderDep,
-        niveau: str | None = None,
-        gemeente: str | None = None,
-        categorie: str | None = None,
-        vanaf: str | None = None,
-        tot: str | None = None,
-        status: str = "open",
-        kenmerk: str | None = None,
-        na: str | None = None,
+        niveau: FromQuery[str | None] = None,
+        gemeente: FromQuery[str | None] = None,
+        categorie: FromQuery[str | None] = None,
+        vanaf: FromQuery[str | None] = None,
+        tot: FromQuery[str | None] = None,
+        status: FromQuery[str] = "open",
+        kenmerk: FromQuery[str | None] = None,
+        na: FromQuery[str | None] = None,
     ) -> Template:
         raw = {
             "niveau": niveau or "",
@@ -157,7 +157,7 @@ class CaseViews(Controller):
         actor: CurrentActor,
         directory: DirectoryDep,
         ladder: LadderDep,
-        reference: str,
+        reference: FromPath[str],
     ) -> Template:
         case = await service.get_case(actor, reference, directory, ladder)
         return self._detail(request, actor, directory, ladder, case)
@@ -169,7 +169,7 @@ class CaseViews(Controller):
         actor: CurrentActor,
         directory: DirectoryDep,
         ladder: LadderDep,
-        reference: str,
+        reference: FromPath[str],
     ) -> Template:
         require_case_editor(actor)
         case = await service.get_case(actor, reference, directory, ladder, with_timeline=False)
@@ -184,7 +184,7 @@ class CaseViews(Controller):
         actor: CurrentActor,
         directory: DirectoryDep,
         ladder: LadderDep,
-        reference: str,
+        reference: FromPath[str],
         data: Form,
     ) -> Response[Any]:
         require_case_editor(actor)
@@ -210,7 +210,7 @@ class CaseViews(Controller):
         actor: CurrentActor,
         directory: DirectoryDep,
         ladder: LadderDep,
-        reference: str,
+        reference: FromPath[str],
         data: Form,
     ) -> Response[Any]:
         require_case_editor(actor)
@@ -233,7 +233,7 @@ class CaseViews(Controller):
         actor: CurrentActor,
         directory: DirectoryDep,
         ladder: LadderDep,
-        reference: str,
+        reference: FromPath[str],
         data: Form,
     ) -> Response[Any]:
         require_case_editor(actor)

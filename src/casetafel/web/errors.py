@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -90,20 +91,46 @@ def on_validation(request: Req, exc: ValidationException) -> Response[Any]:
     errors: dict[str, str] = {}
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            key = str(item.get("key") or "body")
-            errors[key] = _dutch_type_error(str(item.get("message", "")))
+            field, text = _field_error(str(item.get("key") or "body"), str(item.get("message", "")))
+            errors.setdefault(field, text)
     message = "Het verzoek bevat ongeldige gegevens."
     if errors:
         message += " Controleer: " + ", ".join(errors) + "."
     return error_response(request, 400, message, errors or None)
 
 
-def _dutch_type_error(message: str) -> str:
-    if message.startswith("Expected `"):
-        return f"Verkeerd type: {message}"
-    if "Object missing required field" in message:
-        return "Dit veld is verplicht."
-    return message or "Ongeldige waarde."
+_NAMED_FIELD = re.compile(r"Object (missing required|contains unknown) field `([^`]+)`")
+_WRONG_TYPE = re.compile(r"Expected `([^`]+)`, got `([^`]+)`")
+_TYPE_NAMES = {
+    "str": "tekst",
+    "int": "een geheel getal",
+    "float": "een getal",
+    "bool": "true of false",
+    "array": "een lijst",
+    "object": "een object",
+    "null": "null",
+    "date": "een datum (JJJJ-MM-DD)",
+}
+
+
+def _field_error(key: str, message: str) -> tuple[str, str]:
+    """The field a decoding error is about (not the body, not a list index) and a Dutch
+    message for it."""
+    field = re.sub(r"\[\d+\]$", "", key)
+    named = _NAMED_FIELD.search(message)
+    if named:
+        missing = named.group(1) == "missing required"
+        return named.group(2), "Dit veld is verplicht." if missing else "Dit veld bestaat niet."
+    wrong = _WRONG_TYPE.search(message)
+    if wrong:
+        expected = " of ".join(
+            _TYPE_NAMES.get(part.strip(), part.strip()) for part in wrong.group(1).split("|")
+        )
+        got = _TYPE_NAMES.get(wrong.group(2), wrong.group(2))
+        return field, f"Verkeerd type: verwacht {expected}, niet {got}."
+    if "Invalid date" in message or "Invalid RFC3339" in message:
+        return field, "Ongeldige datum: gebruik JJJJ-MM-DD."
+    return field, message or "Ongeldige waarde."
 
 
 def on_http_exception(request: Req, exc: HTTPException) -> Response[Any]:

@@ -1,0 +1,260 @@
+"""Every case route and API endpoint, for every role: the answer, and exactly which audit
+events the request adds.
+
+The scene: a sex offender returning to Velsen (local level; police and reclassering take
+part) and a second case at the national level. The municipality of Haarlem, the housing
+corporation (not taking part) and the regiegroep (local case) may not see the Velsen case:
+it answers 404 as if it did not exist, and the attempt is logged as `case.denied`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from casetafel.access.models import AuditEvent
+from casetafel.cases import service
+from casetafel.cases.models import Case
+from tests.conftest import CAST, csrf, login, velsen_case
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    api: bool = False
+    body: dict[str, Any] | None = None
+
+
+CASE_FORM = {
+    "home_municipality": "GM0453",
+    "categories": "sex_offender",
+    "legal_framework": "vi",
+    "release_certainty": "unknown",
+}
+ROUTES = {
+    "dashboard": Route("GET", "/"),
+    "list": Route("GET", "/casussen"),
+    "new": Route("GET", "/casussen/nieuw"),
+    "create": Route("POST", "/casussen/nieuw", body=CASE_FORM),
+    "detail": Route("GET", "/casussen/{ref}"),
+    "edit": Route("GET", "/casussen/{ref}/bewerken"),
+    "update": Route("POST", "/casussen/{ref}/bewerken", body={**CASE_FORM, "notes": "bijgewerkt"}),
+    "conditions": Route(
+        "POST", "/casussen/{ref}/basisvoorwaarden", body={"housing_state": "in_progress"}
+    ),
+    "close": Route("POST", "/casussen/{ref}/afsluiten", body={"outcome": "other"}),
+    "audit": Route("GET", "/audit"),
+    "audit_verify": Route("POST", "/audit/controleren", body={}),
+    "admin": Route("GET", "/beheer"),
+    "api_list": Route("GET", "/api/v1/cases", api=True),
+    "api_create": Route(
+        "POST",
+        "/api/v1/cases",
+        api=True,
+        body={**CASE_FORM, "categories": ["sex_offender"]},
+    ),
+    "api_read": Route("GET", "/api/v1/cases/{ref}", api=True),
+    "api_update": Route("PATCH", "/api/v1/cases/{ref}", api=True, body={"notes": "via de API"}),
+    "api_close": Route("POST", "/api/v1/cases/{ref}/close", api=True, body={"outcome": "other"}),
+}
+
+OK = (200, [])
+DENIED = (404, ["case.denied"])
+FORBIDDEN = (403, [])
+# Allowed answers of a coordinator (or the case's own municipality) and their audit events.
+EDITOR = {
+    "dashboard": (200, ["dashboard.read"]),
+    "list": (200, ["case.list"]),
+    "new": OK,
+    "create": (302, ["case.create"]),
+    "detail": (200, ["case.read"]),
+    "edit": (200, ["case.read"]),
+    "update": (302, ["case.update"]),
+    "conditions": (302, ["case.update"]),
+    "close": (302, ["case.close"]),
+    "audit": FORBIDDEN,
+    "audit_verify": FORBIDDEN,
+    "admin": FORBIDDEN,
+    "api_list": (200, ["case.list"]),
+    "api_create": (201, ["case.create"]),
+    "api_read": (200, ["case.read"]),
+    "api_update": (200, ["case.update"]),
+    "api_close": (200, ["case.close"]),
+}
+WRITES = ("new", "create", "edit", "update", "conditions", "close")
+API_WRITES = ("api_create", "api_update", "api_close")
+CASE_ROUTES = ("detail", "edit", "update", "conditions", "close", "api_read")
+CASE_API_WRITES = ("api_update", "api_close")
+
+
+def reader(sees_case: bool, sees_lists: bool) -> dict[str, tuple[int, list[str]]]:
+    """A role that reads but does not write (partner, regiegroep)."""
+    expected = {
+        **EDITOR,
+        "dashboard": (200, ["dashboard.read"] if sees_lists else []),
+        "list": (200, ["case.list"] if sees_lists else []),
+        "api_list": (200, ["case.list"] if sees_lists else []),
+        "detail": (200, ["case.read"]) if sees_case else DENIED,
+        "api_read": (200, ["case.read"]) if sees_case else DENIED,
+    }
+    for name in (*WRITES, *API_WRITES):
+        expected[name] = FORBIDDEN
+    return expected
+
+
+def other_municipality() -> dict[str, tuple[int, list[str]]]:
+    """Haarlem: sees the national case (its own) in lists, not the Velsen case."""
+    expected = dict(EDITOR)
+    for name in (*CASE_ROUTES, *CASE_API_WRITES):
+        expected[name] = DENIED
+    # Haarlem may register only returns to Haarlem; the Velsen form is refused.
+    expected["create"] = (422, [])
+    expected["api_create"] = (422, [])
+    return expected
+
+
+def no_case_content(landing: str) -> dict[str, tuple[int, list[str]]]:
+    expected = {name: FORBIDDEN for name in ROUTES}
+    expected["dashboard"] = (302, [])
+    expected[landing] = OK
+    return expected
+
+
+EXPECTED: dict[str, dict[str, tuple[int, list[str]]]] = {
+    "coordinator": EDITOR,
+    "velsen": EDITOR,
+    "haarlem": other_municipality(),
+    "politie": reader(sees_case=True, sees_lists=True),
+    "woning": reader(sees_case=False, sees_lists=False),
+    "regiegroep": reader(sees_case=False, sees_lists=True),
+    "beheer": no_case_content("admin"),
+    "privacy": {
+        **no_case_content("audit"),
+        "audit": (200, ["audit.read"]),
+        "audit_verify": (200, ["audit.verify", "audit.read"]),
+    },
+}
+
+
+def test_every_role_has_an_expectation_for_every_route() -> None:
+    assert set(EXPECTED) == {username for username, *_ in CAST}
+    for expected in EXPECTED.values():
+        assert set(expected) == set(ROUTES)
+
+
+async def _scene(users, directory, ladder) -> str:  # type: ignore[no-untyped-def]
+    coordinator = users.actors["coordinator"]
+    velsen = await service.create_case(coordinator, velsen_case(), directory, ladder)
+    national = await service.create_case(
+        coordinator, velsen_case(home_municipality="GM0392"), directory, ladder
+    )
+    await Case.update({Case.level: "national"}).where(Case.reference == national.reference)
+    return velsen.reference
+
+
+async def _request(
+    client: httpx.AsyncClient, route: Route, reference: str, headers: dict[str, str]
+) -> httpx.Response:
+    path = route.path.format(ref=reference)
+    if route.api:
+        return await client.request(route.method, path, json=route.body, headers=headers)
+    if route.body is None:
+        return await client.request(route.method, path)
+    form = {**route.body, "_csrf_token": csrf(client)}
+    return await client.request(route.method, path, data=form)
+
+
+async def _actions_after(seq: int) -> list[str]:
+    rows = (
+        await AuditEvent.select(AuditEvent.action)
+        .where(AuditEvent.seq > seq)
+        .order_by(AuditEvent.seq)
+    )
+    return [row["action"] for row in rows]
+
+
+async def _last_seq() -> int:
+    row = await AuditEvent.select(AuditEvent.seq).order_by(AuditEvent.seq, ascending=False).first()
+    return int(row["seq"]) if row else 0
+
+
+@pytest.mark.parametrize("username", list(EXPECTED))
+async def test_each_route_answers_and_audits_as_the_role_allows(
+    username, users, directory, ladder, client
+):
+    reference = await _scene(users, directory, ladder)
+    await login(client, username)
+    headers = await users.api_headers(username)
+    failures = []
+    # Reads first, then writes, the close of the case last of all.
+    order = [n for n in ROUTES if n not in ("close", "api_close")] + ["api_close", "close"]
+    for name in order:
+        route = ROUTES[name]
+        status, actions = EXPECTED[username][name]
+        if name == "close" and EXPECTED[username]["api_close"][0] == 200:
+            # The API closed the case already; a second close is a conflict.
+            status, actions = 409, []
+        before = await _last_seq()
+        response = await _request(client, route, reference, headers)
+        got = (response.status_code, await _actions_after(before))
+        if got != (status, actions):
+            failures.append(f"{name}: expected {(status, actions)}, got {got}")
+        if response.status_code >= 400 and route.api:
+            assert response.json()["message"], name
+    assert not failures, "\n".join(failures)
+
+
+async def test_a_denied_attempt_names_who_and_which_case(users, directory, ladder, client):
+    reference = await _scene(users, directory, ladder)
+    await login(client, "woning")
+    response = await client.get(f"/casussen/{reference}")
+    assert response.status_code == 404
+    assert "bestaat niet of u heeft er geen toegang toe" in response.text
+    event = await AuditEvent.objects().where(AuditEvent.action == "case.denied").first()
+    assert (event.username, event.case_reference) == ("woning", reference)
+    unknown = await client.get("/casussen/KEN-2026-9999")
+    assert unknown.status_code == 404
+    assert "bestaat niet of u heeft er geen toegang toe" in unknown.text
+
+
+@pytest.mark.parametrize(
+    ("username", "sees", "hidden"),
+    [
+        ("coordinator", {"subject_name", "categories", "housing_state", "notes"}, set()),
+        ("politie", {"subject_name", "categories", "bij_notice_date", "housing_state"}, set()),
+        (
+            "woning",
+            {"subject_name", "housing_state", "notes"},
+            {"categories", "legal_framework", "bij_notice_date"},
+        ),
+        (
+            "regiegroep",
+            {"home_municipality", "release_date", "participants"},
+            {"subject_name", "subject_birth_date", "categories", "housing_state", "notes"},
+        ),
+    ],
+)
+async def test_fields_follow_the_roles_classes(
+    username, sees, hidden, users, directory, ladder, client
+):
+    coordinator = users.actors["coordinator"]
+    case = await service.create_case(
+        coordinator,
+        velsen_case(participants=["politie-noord-holland", "woonwaard"], notes="werkaantekening"),
+        directory,
+        ladder,
+    )
+    await Case.update({Case.level: "national"}).where(Case.reference == case.reference)
+    headers = await users.api_headers(username)
+    body = (await client.get(f"/api/v1/cases/{case.reference}", headers=headers)).json()
+    assert sees <= set(body["fields"]), body["fields"]
+    assert not hidden & set(body["fields"])
+    await login(client, username)
+    page = await client.get(f"/casussen/{case.reference}")
+    assert page.status_code == 200
+    assert ("J. Testpersoon" in page.text) == ("subject_name" in sees)
+    assert ("Zedendelinquent" in page.text) == ("categories" in sees)
