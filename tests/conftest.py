@@ -24,6 +24,7 @@ from casetafel.access.policy import Actor, Role
 from casetafel.accounts import service as accounts_service
 from casetafel.accounts.service import actor_for, create_api_token, create_user
 from casetafel.app import create_app
+from casetafel.escalation.setup import start as start_escalation
 from casetafel.ladder import Ladder, load_ladder
 from casetafel.organisations.config import load_regions
 from casetafel.organisations.service import Directory, load_directory, sync_regions
@@ -40,6 +41,9 @@ accounts_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, paralle
 # Tables emptied between tests; master data (regions, municipalities, organisations) stays.
 TABLES = [
     "audit_event",
+    "notification",
+    "deadline",
+    "escalation",
     "timeline_event",
     "case_category",
     "case_participant",
@@ -49,6 +53,7 @@ TABLES = [
     "api_token",
     "app_user",
     "person",
+    "outbox_message",
 ]
 
 
@@ -98,6 +103,7 @@ def ladder(settings: Settings) -> Ladder:
 @pytest.fixture(scope="session")
 async def migrated(settings: Settings) -> AsyncIterator[None]:
     db.configure(settings)
+    start_escalation(settings.config_dir)
     await db.start_pool(settings)
     await db.prepare(settings)
     await db.migrate()

@@ -129,6 +129,7 @@ def test_more_workers_need_postgresql(config_copy: Path) -> None:
         ["create-user"],
         ["create-token"],
         ["revoke-token"],
+        ["sweep"],
         ["audit", "verify"],
         ["mail-sink"],
     ],

@@ -16,12 +16,22 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
 from casetafel import db
+from casetafel.access.policy import Actor
 from casetafel.access.views import AuditViews
 from casetafel.accounts import jobs as account_jobs
 from casetafel.accounts.views import LoginController
+from casetafel.cases import sections
 from casetafel.cases.api import CaseApi
 from casetafel.cases.views import CaseViews
+from casetafel.escalation import jobs as escalation_jobs
+from casetafel.escalation import setup as escalation_setup
+from casetafel.escalation.api import EscalationApi
+from casetafel.escalation.views import EscalationViews
 from casetafel.ladder import Ladder, load_ladder
+from casetafel.mail import jobs as mail_jobs
+from casetafel.mail.views import DevMailViews, MailQueueViews
+from casetafel.notifications import service as notifications
+from casetafel.notifications.views import NotificationViews
 from casetafel.organisations.service import Directory, load_directory
 from casetafel.organisations.views import AdminViews
 from casetafel.settings import Settings
@@ -45,12 +55,21 @@ def _ladder(state: State) -> Ladder:
     return ladder
 
 
+async def _notifications_panel(actor: Actor) -> sections.Section | None:
+    unread = await notifications.for_user(actor, unread_only=True)
+    if not unread:
+        return None
+    return sections.Section("_notifications_panel.html", {"rows": unread[:10], "more": len(unread)})
+
+
 def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
     """The app. With own_database=False (tests) the caller has configured the database,
     started its pool and put the directory in app.state; no scheduler runs."""
     if own_database:
         db.configure(settings)
     ladder = load_ladder(settings.config_dir)
+    escalation = escalation_setup.start(settings.config_dir)
+    sections.register_dashboard_section("notifications", _notifications_panel)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -61,6 +80,8 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
         app.state.directory = await load_directory()
         scheduler = AsyncIOScheduler(timezone="UTC")
         account_jobs.register(scheduler)
+        mail_jobs.register(scheduler, settings)
+        escalation_jobs.register(scheduler, escalation)
         scheduler.start()
         try:
             yield
@@ -70,13 +91,23 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
 
     pages = Router(
         path="/",
-        route_handlers=[LoginController, CaseViews, AuditViews, AdminViews, WebViews],
+        route_handlers=[
+            LoginController,
+            CaseViews,
+            EscalationViews,
+            NotificationViews,
+            AuditViews,
+            AdminViews,
+            WebViews,
+        ],
         dependencies={"actor": Provide(page_actor)},
         include_in_schema=False,
     )
+    pages.register(MailQueueViews)
+    pages.register(DevMailViews)
     api = Router(
         path="/",
-        route_handlers=[CaseApi],
+        route_handlers=[CaseApi, EscalationApi],
         dependencies={"actor": Provide(api_actor)},
     )
     return Litestar(
@@ -91,7 +122,7 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
             "directory": Provide(_directory, sync_to_thread=False),
             "ladder": Provide(_ladder, sync_to_thread=False),
         },
-        state=State({"settings": settings, "ladder": ladder}),
+        state=State({"settings": settings, "ladder": ladder, "escalation": escalation}),
         lifespan=[lifespan],
         template_config=template_config(),
         csrf_config=CSRFConfig(
@@ -109,7 +140,8 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
             version="1",
             path="/schema",
             description=(
-                "The case register of casetafel. Authenticate with 'Authorization: Bearer <token>'."
+                "The case register and escalation engine of casetafel. "
+                "Authenticate with 'Authorization: Bearer <token>'."
             ),
         ),
         response_headers=[

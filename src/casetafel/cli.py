@@ -111,6 +111,24 @@ def _parser() -> argparse.ArgumentParser:
     verify = audit_commands.add_parser("verify", help="check the hash chain of the audit log")
     verify.set_defaults(handler=_run(_audit_verify))
 
+    sweep = commands.add_parser(
+        "sweep", help="act once on every escalation deadline that is due (for cron)"
+    )
+    sweep.add_argument(
+        "--now",
+        default=None,
+        help="act as if it were this moment, ISO 8601 with a time zone (default: now)",
+    )
+    sweep.set_defaults(handler=_run(_sweep))
+
+    send_mail = commands.add_parser(
+        "send-mail", help="send the mail that is due from the outbox (one round)"
+    )
+    send_mail.add_argument(
+        "--batch-size", type=int, default=50, help="messages to claim and send (50)"
+    )
+    send_mail.set_defaults(handler=_run(_send_mail))
+
     sink = commands.add_parser("mail-sink", help="a local SMTP server that keeps what it receives")
     sink.add_argument("--host", default="127.0.0.1")
     sink.add_argument("--port", type=int, default=1025)
@@ -125,7 +143,10 @@ def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[int]]) -> C
         from casetafel import db
 
         async def with_database() -> int:
+            from casetafel.escalation.setup import start
+
             db.configure(settings)
+            start(settings.config_dir)
             await db.start_pool(settings)
             try:
                 return await command(settings, args)
@@ -138,14 +159,17 @@ def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[int]]) -> C
 
 
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
+    from casetafel.escalation.setup import load_config
     from casetafel.ladder import load_ladder
     from casetafel.organisations.config import load_regions
 
     ladder = load_ladder(settings.config_dir)
     regions = load_regions(settings.config_dir)
+    escalation = load_config(settings.config_dir)
     print(
         f"configuration OK: {settings.config_dir} "
-        f"({len(ladder.levels)} levels, {len(regions)} region(s), database "
+        f"({len(ladder.levels)} levels, {len(escalation.default.rules)} rules, "
+        f"{len(regions)} region(s), database "
         f"{'SQLite' if settings.is_sqlite else 'PostgreSQL'})"
     )
     return 0
@@ -219,6 +243,34 @@ async def _create_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _sweep(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from casetafel import clock
+    from casetafel.escalation.setup import load_config
+    from casetafel.escalation.sweep import sweep
+
+    if args.now:
+        try:
+            moment = datetime.fromisoformat(args.now)
+        except ValueError:
+            moment = datetime.min
+        if moment.tzinfo is None:
+            print(
+                "casetafel: --now: use ISO 8601 with a time zone, e.g. 2026-12-01T09:00+01:00",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        clock.set_clock(lambda: moment)
+    report = await sweep(load_config(settings.config_dir))
+    print(
+        f"sweep: {report.cases} case(s), {report.acted} deadline(s) acted on, "
+        f"{report.escalated} escalation(s), {report.notified} notification(s)"
+        + (f", FAILED cases: {report.failed}" if report.failed else "")
+    )
+    return 1 if report.failed else 0
+
+
 async def _revoke_token(settings: Settings, args: argparse.Namespace) -> int:
     from casetafel.accounts.models import User
     from casetafel.accounts.service import revoke_api_tokens
@@ -268,7 +320,30 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _mail_sink(settings: Settings, args: argparse.Namespace) -> int:
     from casetafel.mail.sink import run_sink
 
-    run_sink(args.host, args.port)
+    run_sink(args.host, args.port, settings.mail_sink_path)
+    return 0
+
+
+async def _send_mail(settings: Settings, args: argparse.Namespace) -> int:
+    from casetafel.mail.sender import send_due
+
+    if args.batch_size < 1:
+        print("casetafel: --batch-size must be 1 or more", file=sys.stderr)
+        return EXIT_CONFIG
+    report = await send_due(settings, batch_size=args.batch_size)
+    for label, outcomes in (
+        ("sent", report.sent),
+        ("retry", report.retried),
+        ("dead", report.dead),
+        ("waiting", report.postponed),
+    ):
+        for outcome in outcomes:
+            error = f"  ({outcome.error})" if outcome.error else ""
+            print(f"{label:8} {outcome.kind:10} {outcome.recipient}  {outcome.subject}{error}")
+    print(
+        f"{len(report.sent)} sent, {len(report.retried)} to retry, {len(report.dead)} dead, "
+        f"{len(report.postponed)} waiting"
+    )
     return 0
 
 

@@ -1,13 +1,18 @@
 """Time in casetafel: instants in UTC, shown and reasoned about in Europe/Amsterdam.
 
-Every 'now' goes through this module so that tests and the sweep can inject a clock.
+Every 'now' goes through this module so that tests and the sweep can inject a clock, and
+every count of working days (Monday to Friday, Dutch public holidays from the `holidays`
+package, which includes Good Friday and Liberation Day in lustrum years) goes through it too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+import holidays
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -32,3 +37,42 @@ def set_clock(source: Callable[[], datetime] | None) -> None:
 
 def local(instant: datetime) -> datetime:
     return instant.astimezone(AMSTERDAM)
+
+
+@lru_cache(maxsize=64)
+def _holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("NL", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The date `count` working days after `day` (before it for a negative count);
+    `day` itself does not count, so add_working_days(friday, 1) is the next Monday."""
+    step = 1 if count >= 0 else -1
+    remaining = abs(count)
+    current = day
+    while remaining:
+        current += timedelta(days=step)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end`; negative when end < start."""
+    if end < start:
+        return -working_days_between(end, start)
+    return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + timedelta(n)))
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight at the start of `day` in Amsterdam, as a UTC instant."""
+    return datetime.combine(day, time(0), tzinfo=AMSTERDAM).astimezone(UTC)
+
+
+def end_of_working_day(day: date) -> datetime:
+    """The end of `day` in Amsterdam (midnight after it), as a UTC instant."""
+    return start_of_day(day + timedelta(days=1))

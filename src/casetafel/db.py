@@ -94,6 +94,21 @@ async def transaction() -> AsyncIterator[None]:
             yield
 
 
+@asynccontextmanager
+async def savepoint() -> AsyncIterator[None]:
+    """Inside a transaction: undo only this block's writes when it raises."""
+    current = engine().current_transaction.get()
+    if current is None:
+        raise RuntimeError("savepoint() needs an open transaction")
+    point = await current.savepoint()
+    try:
+        yield
+    except BaseException:
+        await point.rollback_to()
+        raise
+    await point.release()
+
+
 async def migrate() -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 

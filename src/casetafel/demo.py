@@ -7,14 +7,17 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from casetafel import clock, db
-from casetafel.access.policy import Role
+from casetafel import clock
+from casetafel.access.policy import Actor, Role
 from casetafel.accounts.models import User
 from casetafel.accounts.service import actor_for, create_user
 from casetafel.cases import service as cases
 from casetafel.cases.models import Case
 from casetafel.cases.vocabulary import CATEGORIES, LEGAL_FRAMEWORKS, OUTCOMES
-from casetafel.ladder import load_ladder
+from casetafel.escalation import moves
+from casetafel.escalation.config import EscalationConfig
+from casetafel.escalation.setup import load_config
+from casetafel.escalation.sweep import sweep
 from casetafel.organisations.config import load_regions
 from casetafel.organisations.service import load_directory, sync_regions
 from casetafel.settings import Settings
@@ -80,6 +83,8 @@ async def load_demo(settings: Settings, *, only_if_empty: bool) -> bool:
         return False
     await _users()
     await _cases(settings)
+    # Act on what is due already (BIJ notices that should have come), as the app would.
+    await sweep(load_config(settings.config_dir))
     return True
 
 
@@ -101,7 +106,8 @@ async def _users() -> None:
 async def _cases(settings: Settings, count: int = 60) -> None:
     rng = random.Random(42)
     directory = await load_directory()
-    ladder = load_ladder(settings.config_dir)
+    config = load_config(settings.config_dir)
+    ladder = config.ladder
     user = await User.objects().where(User.username == "coordinator").first()
     assert user is not None
     actor = await actor_for(user)
@@ -127,7 +133,7 @@ async def _cases(settings: Settings, count: int = 60) -> None:
             "release_date": release,
             "release_certainty": certainty,
             "bij_notice_date": today - timedelta(days=rng.randint(1, 50))
-            if set(categories) & {"sex_offender", "violent_offender"} and rng.random() < 0.7
+            if set(categories) & {"sex_offender", "violent_offender"} and rng.random() < 0.6
             else None,
             "process_lead": f"gemeente-{home.lower()}",
             "case_lead": rng.choice(
@@ -142,28 +148,33 @@ async def _cases(settings: Settings, count: int = 60) -> None:
             for name in ("id_document", "housing", "income", "debts", "care")
         }
         await cases.update_case(actor, case.reference, conditions, directory, ladder)
-        await _place_on_level(case.id, rng, ladder)
+        await _place_on_level(actor, case.reference, rng, config, directory)
         if index % 15 == 14:
             await cases.close_case(
                 actor, case.reference, rng.choice(list(OUTCOMES)), "", directory, ladder
             )
 
 
-async def _place_on_level(case_id: int, rng: random.Random, ladder: Any) -> None:
-    """Spread demo cases over the ladder, with a timeline entry saying why (demo only:
-    real escalations come from the escalation engine)."""
-    level = rng.choices(ladder.levels, [6, 3, 1])[0]
-    if level.key == ladder.bottom.key:
-        return
-    from casetafel.cases import timeline
-
-    async with db.transaction():
-        await Case.update({Case.level: level.key}).where(Case.id == case_id)
-        await timeline.add(
-            case_id,
-            "escalated",
-            f"Opgeschaald naar {level.name} (demodata): geen passende huisvesting gevonden",
-            None,
+async def _place_on_level(
+    actor: Actor, reference: str, rng: random.Random, config: EscalationConfig, directory: Any
+) -> None:
+    """Escalate some demo cases by hand, with an obstacle, as a coordinator would."""
+    levels = config.ladder.levels
+    target = rng.choices(range(len(levels)), [6, 3, 1])[0]
+    obstacles = [key for key in config.obstacles if key != "other"]
+    for position in range(1, target + 1):
+        case = await cases.get_case(actor, reference, directory, config.ladder, log_read=False)
+        if case.level == levels[-1].key or config.ladder.position(case.level) >= position:
+            continue
+        await moves.escalate(
+            actor,
+            reference,
+            to_level=levels[position].key,
+            obstacle=rng.choice(obstacles),
+            note="Demodata: de vorige tafel vond geen oplossing.",
+            expected_version=None,
+            config=config,
+            directory=directory,
         )
 
 

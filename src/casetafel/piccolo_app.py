@@ -14,6 +14,9 @@ from casetafel.cases.models import (
     ReferenceCounter,
     TimelineEvent,
 )
+from casetafel.escalation.models import Deadline, Escalation
+from casetafel.mail.models import OutboxMessage
+from casetafel.notifications.models import Notification
 from casetafel.organisations.models import Municipality, Organisation, Person, Region
 
 
@@ -38,6 +41,10 @@ TABLES = [
     TimelineEvent,
     ReferenceCounter,
     AuditEvent,
+    OutboxMessage,
+    Escalation,
+    Deadline,
+    Notification,
 ]
 
 APP_CONFIG = AppConfig(

@@ -43,6 +43,12 @@ class Settings:
     working_hours_end: time
     db_pool_min: int
     db_pool_max: int
+    mail_max_attempts: int
+    mail_retry_base_seconds: int
+    mail_retry_max_seconds: int
+    mail_send_interval_seconds: int
+    mail_sink_dir: str
+    dev_mail_page: bool
 
     @property
     def is_sqlite(self) -> bool:
@@ -57,6 +63,11 @@ class Settings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def mail_sink_path(self) -> Path:
+        path = Path(self.mail_sink_dir)
+        return path if path.is_absolute() else self.config_dir.parent / path
 
 
 def default_config_dir() -> Path:
@@ -205,6 +216,12 @@ _PARSERS: dict[str, Any] = {
     "working_hours_end": _clock_time,
     "db_pool_min": _positive_int,
     "db_pool_max": _positive_int,
+    "mail_max_attempts": _positive_int,
+    "mail_retry_base_seconds": _positive_int,
+    "mail_retry_max_seconds": _positive_int,
+    "mail_send_interval_seconds": _positive_int,
+    "mail_sink_dir": _string,
+    "dev_mail_page": _bool,
 }
 
 
@@ -213,3 +230,7 @@ def _check_consistency(settings: Settings, source: str) -> None:
         raise SettingsError(source, "working_hours_end", "must be later than working_hours_start")
     if settings.db_pool_max < settings.db_pool_min:
         raise SettingsError(source, "db_pool_max", "must be at least db_pool_min")
+    if settings.mail_retry_max_seconds < settings.mail_retry_base_seconds:
+        raise SettingsError(
+            source, "mail_retry_max_seconds", "must be at least mail_retry_base_seconds"
+        )

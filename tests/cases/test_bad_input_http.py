@@ -239,11 +239,20 @@ async def test_api_takes_no_session_cookie(users, client):
 
 
 FIELD_NAMES = [*API_CASE, "subject_name", "subject_birth_date", "participants", "notes", "x"]
-ANY_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
-    max_leaves=5,
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
 )
+
+
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner)
+
+
+ANY_JSON = st.recursive(SCALARS, _containers, max_leaves=5)
 
 
 @settings(

@@ -59,6 +59,7 @@ class CaseChanges(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     debts_note: str | msgspec.UnsetType = UNSET
     care_state: str | msgspec.UnsetType = UNSET
     care_note: str | msgspec.UnsetType = UNSET
+    housing_requirement: str | msgspec.UnsetType = UNSET
 
 
 class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -80,6 +81,7 @@ class CaseOut(msgspec.Struct):
 
     reference: str
     level: str
+    level_since: datetime
     status: str
     outcome: str | None
     version: int
@@ -112,6 +114,7 @@ def _out(case: service.CaseView) -> CaseOut:
     return CaseOut(
         reference=case.reference,
         level=case.level,
+        level_since=case.level_since,
         status=case.status,
         outcome=case.outcome,
         version=case.version,

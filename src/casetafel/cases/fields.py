@@ -24,6 +24,7 @@ from casetafel.organisations.service import Directory
 MAX_NAME = 200
 MAX_NOTES = 4000
 MAX_CONDITION_NOTE = 500
+MAX_HOUSING_REQUIREMENT = 300
 # A release this long ago is a typing error, not a case still to arrange.
 MAX_RELEASE_PAST = timedelta(days=90)
 MAX_RELEASE_FUTURE = timedelta(days=366 * 15)
@@ -52,6 +53,7 @@ FIELD_CLASSES: dict[str, Sensitivity] = {
     "notes": CASEWORK,
     **{f"{name}_state": CONDITIONS for name in BASIC_CONDITIONS},
     **{f"{name}_note": CONDITIONS for name in BASIC_CONDITIONS},
+    "housing_requirement": CONDITIONS,
 }
 
 FIELD_LABELS: dict[str, str] = {
@@ -70,6 +72,7 @@ FIELD_LABELS: dict[str, str] = {
     "notes": "Toelichting",
     **{f"{n}_state": f"{label}: status" for n, label in BASIC_CONDITION_LABELS.items()},
     **{f"{n}_note": f"{label}: notitie" for n, label in BASIC_CONDITION_LABELS.items()},
+    "housing_requirement": "Huisvesting: voorwaarde",
 }
 
 EDITABLE_FIELDS = tuple(FIELD_CLASSES)
@@ -126,6 +129,8 @@ def _check(field: str, value: Any, directory: Directory, today: date) -> Any:
         return sorted(set(keys))
     if field == "notes":
         return _optional_text(value, MAX_NOTES) or ""
+    if field == "housing_requirement":
+        return _optional_text(value, MAX_HOUSING_REQUIREMENT) or ""
     if field.endswith("_state"):
         return _choice(value if value not in (None, "") else "unknown", CONDITION_STATES)
     if field.endswith("_note"):

@@ -12,8 +12,9 @@ from casetafel.cases.models import BASIC_CONDITIONS
 
 LIST_FIELDS = {"categories", "participants"}
 DATE_FIELDS = {"subject_birth_date", "release_date", "bij_notice_date"}
-CONDITION_FIELDS = tuple(
-    f"{name}_{part}" for name in BASIC_CONDITIONS for part in ("state", "note")
+CONDITION_FIELDS = (
+    *(f"{name}_{part}" for name in BASIC_CONDITIONS for part in ("state", "note")),
+    "housing_requirement",
 )
 # Fields on the main case form; the basic conditions have their own checklist form.
 CASE_FORM_FIELDS = tuple(f for f in FIELD_CLASSES if f not in CONDITION_FIELDS)

@@ -42,6 +42,8 @@ class Case(Table, tablename="case_file"):
     release_certainty = Varchar(length=20)
     bij_notice_date = Date(null=True, default=None)
     level = Varchar(length=30)
+    # When the case entered its current level: the level's deadlines count from here.
+    level_since = Timestamptz()
     status = Varchar(length=20)
     outcome = Varchar(length=30, null=True, default=None)
     process_lead = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.restrict)
@@ -57,6 +59,8 @@ class Case(Table, tablename="case_file"):
     debts_note = Varchar(length=500, default="")
     care_state = Varchar(length=20, default="unknown")
     care_note = Varchar(length=500, default="")
+    # A condition on the housing set by a rule (e.g. away from the victims); empty if none.
+    housing_requirement = Varchar(length=300, default="")
     created_at = Timestamptz()
     updated_at = Timestamptz()
     closed_at = Timestamptz(null=True, default=None)

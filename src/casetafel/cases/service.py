@@ -15,7 +15,7 @@ from typing import Any
 from casetafel import clock, db
 from casetafel.access import audit
 from casetafel.access.policy import Actor, Role, Sensitivity, visible_classes
-from casetafel.cases import timeline
+from casetafel.cases import events, timeline
 from casetafel.cases.access import may_see, require_case_editor, require_case_reader
 from casetafel.cases.fields import EDITABLE_FIELDS, FIELD_CLASSES, FIELD_LABELS, validate
 from casetafel.cases.models import BASIC_CONDITIONS, Case, CaseCategory, CaseParticipant
@@ -37,6 +37,7 @@ class CaseView:
     reference: str
     region_id: int
     level: str
+    level_since: datetime
     status: str
     outcome: str | None
     version: int
@@ -91,6 +92,7 @@ async def create_case(
             reference=reference,
             region=region.id,
             level=ladder.bottom.key,
+            level_since=now,
             status="open",
             created_at=now,
             updated_at=now,
@@ -114,6 +116,7 @@ async def create_case(
             case_reference=reference,
             details={"changes": changes},
         )
+        await events.publish(events.CaseEvent("created", case.id, actor, tuple(changes)))
     return await get_case(actor, reference, directory, ladder, log_read=False)
 
 
@@ -227,6 +230,7 @@ async def close_case(
             case_reference=case.reference,
             details={"outcome": outcome},
         )
+        await events.publish(events.CaseEvent("closed", case.id, actor))
     return await get_case(actor, reference, directory, ladder, log_read=False)
 
 
@@ -309,6 +313,7 @@ def _values(
     for name in BASIC_CONDITIONS:
         values[f"{name}_state"] = getattr(case, f"{name}_state")
         values[f"{name}_note"] = getattr(case, f"{name}_note")
+    values["housing_requirement"] = case.housing_requirement
     return values
 
 
@@ -325,6 +330,7 @@ def _view(
         reference=case.reference,
         region_id=case.region,
         level=case.level,
+        level_since=case.level_since,
         status=case.status,
         outcome=case.outcome,
         version=case.version,
@@ -364,6 +370,7 @@ def _columns(clean: dict[str, Any], directory: Directory) -> dict[str, Any]:
     for name in BASIC_CONDITIONS:
         columns[f"{name}_state"] = clean[f"{name}_state"]
         columns[f"{name}_note"] = clean[f"{name}_note"]
+    columns["housing_requirement"] = clean["housing_requirement"]
     return columns
 
 
@@ -409,6 +416,7 @@ async def _apply(
         case_reference=case.reference,
         details={"changes": diff},
     )
+    await events.publish(events.CaseEvent("updated", case.id, actor, tuple(diff)))
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
@@ -417,6 +425,75 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
         for name in EDITABLE_FIELDS
         if old.get(name) != new[name] and not (name not in old and new[name] in (None, "", []))
     ]
+
+
+# Changes made by the rules of higher domains (escalation), inside their caller's
+# transaction. They bump the version, so that a form opened before is refused as stale.
+
+
+async def visible_case(actor: Actor, reference: str, directory: Directory, ladder: Ladder) -> Case:
+    """The case row, if the actor may see it (else NotFound, the attempt logged)."""
+    require_case_reader(actor)
+    async with _denials_logged(actor):
+        case, _, _ = await _load(actor, reference, directory, ladder)
+    return case
+
+
+async def move_level(case_id: int, level: str, at: datetime, expected_version: int) -> bool:
+    """Put the case on another level; False when its version is no longer the expected one."""
+    updated = (
+        await Case.update(
+            {
+                Case.level: level,
+                Case.level_since: at,
+                Case.updated_at: at,
+                Case.version: expected_version + 1,
+            }
+        )
+        .where((Case.id == case_id) & (Case.version == expected_version))
+        .returning(Case.id)
+    )
+    return bool(updated)
+
+
+async def touch(case_id: int, at: datetime) -> None:
+    """Mark activity on the case (it sorts as recently changed) without a new version."""
+    await Case.update({Case.updated_at: at}).where(Case.id == case_id)
+
+
+async def add_participants(case_id: int, organisation_ids: list[int], at: datetime) -> list[int]:
+    """Add organisations that do not take part yet; returns the ones added."""
+    present = {
+        row["organisation"]
+        for row in await CaseParticipant.select(CaseParticipant.organisation).where(
+            CaseParticipant.case == case_id
+        )
+    }
+    added = [o for o in dict.fromkeys(organisation_ids) if o not in present]
+    if added:
+        await CaseParticipant.insert(
+            *[CaseParticipant(case=case_id, organisation=o) for o in added]
+        )
+        await _bump(case_id, at, {})
+    return added
+
+
+async def set_housing_requirement(case_id: int, text: str, at: datetime) -> bool:
+    """Set the housing condition unless someone has written one already."""
+    updated = (
+        await Case.update({Case.housing_requirement: text})
+        .where((Case.id == case_id) & (Case.housing_requirement == ""))
+        .returning(Case.id)
+    )
+    if updated:
+        await _bump(case_id, at, {})
+    return bool(updated)
+
+
+async def _bump(case_id: int, at: datetime, columns: dict[Any, Any]) -> None:
+    await Case.update({**columns, Case.updated_at: at, Case.version: Case.version + 1}).where(
+        Case.id == case_id
+    )
 
 
 async def _next_number(region_id: int, year: int) -> int:

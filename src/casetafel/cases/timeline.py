@@ -30,15 +30,22 @@ async def add(
     summary: str,
     actor: Actor | None,
     changes: list[dict[str, Any]] | None = None,
+    *,
+    casework: str = "",
 ) -> None:
-    """Write one event; `changes` holds {"field", "old", "new"} with loggable values."""
+    """Write one event; `changes` holds {"field", "old", "new"} with loggable values.
+    `summary` is shown to every reader of the case, so it names no person; free text a
+    professional wrote (a note, a decision) goes in `casework`, for readers of casework."""
+    details: dict[str, Any] = {"changes": changes or []}
+    if casework:
+        details["casework"] = casework
     await TimelineEvent(
         case=case_id,
         at=clock.now(),
         kind=kind,
         actor=actor.user_id if actor else None,
         summary=summary,
-        details=json.dumps({"changes": changes or []}, default=str),
+        details=json.dumps(details, default=str),
     ).save()
 
 
@@ -70,6 +77,8 @@ def _entry(
         if FIELD_CLASSES.get(field) not in visible:
             continue
         lines.append(_describe(field, change["old"], change["new"], directory))
+    if details.get("casework") and Sensitivity.CASEWORK in visible:
+        lines.append(details["casework"])
     return TimelineEntry(
         at=row["at"],
         kind=row["kind"],

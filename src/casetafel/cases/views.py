@@ -13,8 +13,8 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from casetafel import clock
-from casetafel.access.policy import Role, visible_classes
-from casetafel.cases import queries, service
+from casetafel.access.policy import Actor, Role, visible_classes
+from casetafel.cases import queries, sections, service
 from casetafel.cases.access import require_case_editor
 from casetafel.cases.forms import (
     CASE_FORM_FIELDS,
@@ -26,6 +26,8 @@ from casetafel.cases.forms import (
 )
 from casetafel.cases.vocabulary import OUTCOMES
 from casetafel.errors import Conflict, ValidationFailed
+from casetafel.ladder import Ladder
+from casetafel.organisations.service import Directory
 from casetafel.web.deps import CurrentActor, DirectoryDep, LadderDep
 from casetafel.web.pages import page
 
@@ -67,6 +69,7 @@ class CaseViews(Controller):
             board=board,
             today_iso=clock.today().isoformat(),
             ladder=ladder,
+            sections=await sections.dashboard_sections(actor),
         )
 
     @get("/casussen", name="case_list")
@@ -160,7 +163,7 @@ class CaseViews(Controller):
         reference: FromPath[str],
     ) -> Template:
         case = await service.get_case(actor, reference, directory, ladder)
-        return self._detail(request, actor, directory, ladder, case)
+        return await self._detail(request, actor, directory, ladder, case)
 
     @get("/casussen/{reference:str}/bewerken", name="case_edit")
     async def edit_form(
@@ -221,7 +224,7 @@ class CaseViews(Controller):
             )
         except (ValidationFailed, Conflict) as failure:
             case = await service.get_case(actor, reference, directory, ladder, log_read=False)
-            return self._detail(
+            return await self._detail(
                 request, actor, directory, ladder, case, failure=failure, posted=values
             )
         return Redirect(f"/casussen/{reference}?melding=opgeslagen#basisvoorwaarden")
@@ -249,7 +252,7 @@ class CaseViews(Controller):
             )
         except (ValidationFailed, Conflict) as failure:
             case = await service.get_case(actor, reference, directory, ladder, log_read=False)
-            return self._detail(
+            return await self._detail(
                 request,
                 actor,
                 directory,
@@ -285,7 +288,7 @@ class CaseViews(Controller):
             **_form_options(actor, directory),
         )
 
-    def _detail(
+    async def _detail(
         self,
         request: Req,
         actor: CurrentActor,
@@ -295,21 +298,44 @@ class CaseViews(Controller):
         failure: ValidationFailed | Conflict | None = None,
         posted: dict[str, Any] | None = None,
     ) -> Template:
-        status = 200 if failure is None else failure.status_code
-        return page(
-            request,
-            "cases/detail.html",
-            actor,
-            nav_active="cases",
-            case=case,
-            ladder=ladder,
-            directory=directory,
-            outcomes=OUTCOMES,
+        form = sections.FormState(
+            form="case",
             errors=failure.errors if isinstance(failure, ValidationFailed) else {},
             problem=failure.message if isinstance(failure, Conflict) else "",
             posted=posted or {},
-            status_code=status,
         )
+        return await render_case_page(request, actor, directory, ladder, case, form)
+
+
+async def render_case_page(
+    request: Req,
+    actor: Actor,
+    directory: Directory,
+    ladder: Ladder,
+    case: service.CaseView,
+    form: sections.FormState | None = None,
+) -> Template:
+    """The case page, with the sections of higher domains; a form posted with problems
+    (`form`) comes back with them, at the status its failure calls for."""
+    form = form or sections.FormState()
+    failed = bool(form.errors or form.problem)
+    status = (422 if form.errors else 409) if failed else 200
+    own = form if form.form == "case" else sections.FormState()
+    return page(
+        request,
+        "cases/detail.html",
+        actor,
+        nav_active="cases",
+        case=case,
+        ladder=ladder,
+        directory=directory,
+        outcomes=OUTCOMES,
+        errors=own.errors,
+        problem=own.problem,
+        posted=own.posted,
+        sections=await sections.case_sections(actor, case, form),
+        status_code=status,
+    )
 
 
 def _query_date(text: str | None, field: str) -> date | None:

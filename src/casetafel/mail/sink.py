@@ -1,7 +1,7 @@
 """The local mail sink: an SMTP server on 127.0.0.1:1025 that keeps every message it gets.
 
-Messages are written as .eml files to var/mail/, so a developer sees what casetafel sends
-without a real mail server. (The /dev/mail page arrives with the meetings issue.)
+Messages are written as .eml files to var/mail/ (setting mail_sink_dir), so a developer
+sees what casetafel sends without a real mail server; the page /dev/mail shows them.
 """
 
 from __future__ import annotations
@@ -29,10 +29,11 @@ def sink_folder() -> Path:
     return Path.cwd() / "var" / "mail"
 
 
-def run_sink(host: str, port: int) -> None:
-    controller = Controller(KeepingHandler(sink_folder()), hostname=host, port=port)
+def run_sink(host: str, port: int, folder: Path | None = None) -> None:
+    folder = folder or sink_folder()
+    controller = Controller(KeepingHandler(folder), hostname=host, port=port)
     controller.start()
-    print(f"mail sink listening on {host}:{port}, keeping messages in {sink_folder()}")
+    print(f"mail sink listening on {host}:{port}, keeping messages in {folder}")
     try:
         while True:
             time.sleep(3600)

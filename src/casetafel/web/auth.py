@@ -7,6 +7,7 @@ from litestar.datastructures import State
 
 from casetafel.access.policy import Actor
 from casetafel.accounts import service as accounts
+from casetafel.notifications import service as notifications
 from casetafel.settings import Settings
 
 SESSION_COOKIE = "casetafel_session"
@@ -22,7 +23,9 @@ async def page_actor(request: Request[object, object, State]) -> Actor:
     user = await accounts.user_for_session(token, settings.session_idle_minutes) if token else None
     if user is None:
         raise LoginRequired
-    return await accounts.actor_for(user)
+    actor = await accounts.actor_for(user)
+    request.state.unread_notifications = await notifications.unread_count(actor)
+    return actor
 
 
 async def api_actor(request: Request[object, object, State]) -> Actor:

@@ -32,6 +32,8 @@ def page(
         "nav_active": nav_active,
         "flash": flash or _flash_from_query(request),
         "request_path": request.url.path,
+        "unread_notifications": getattr(request.state, "unread_notifications", 0),
+        "ladder_levels": request.app.state.ladder.levels,
     }
     return Template(template_name=template, context={**base, **context}, status_code=status_code)
 
@@ -41,6 +43,8 @@ FLASH_MESSAGES = {
     "aangemaakt": ("success", "De casus is geregistreerd."),
     "opgeslagen": ("success", "De wijzigingen zijn opgeslagen."),
     "afgesloten": ("success", "De casus is afgesloten."),
+    "verplaatst": ("success", "De casus is verplaatst naar een ander niveau."),
+    "overleg": ("success", "Het overleg is vastgelegd."),
     "uitgelogd": ("info", "U bent uitgelogd."),
 }
 

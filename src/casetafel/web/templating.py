@@ -20,6 +20,9 @@ TEMPLATE_DIRS = [
     PACKAGE / "accounts" / "templates",
     PACKAGE / "access" / "templates",
     PACKAGE / "organisations" / "templates",
+    PACKAGE / "escalation" / "templates",
+    PACKAGE / "notifications" / "templates",
+    PACKAGE / "mail" / "templates",
 ]
 
 MONTHS = [

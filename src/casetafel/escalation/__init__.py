@@ -1,0 +1,1 @@
+"""The escalation ladder in action: rules, deadlines, the sweep, manual moves."""

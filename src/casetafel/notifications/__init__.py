@@ -1,0 +1,1 @@
+"""In-app notifications per user: alerts, warnings and reminders."""
