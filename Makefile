@@ -24,7 +24,7 @@ run: $(STAMP)
 	@echo "mail sink on 127.0.0.1:1025 (messages in var/mail/)"
 	@echo "open http://127.0.0.1:$(PORT) and log in, e.g. as 'coordinator'"
 	@$(BIN)/python -c "import casetafel.demo as d; print(d.LOGIN_HELP)"
-	$(BIN)/casetafel serve --port $(PORT); kill `cat var/mail-sink.pid` 2>/dev/null; rm -f var/mail-sink.pid
+	CASETAFEL_DEV_MAIL_PAGE=true $(BIN)/casetafel serve --port $(PORT); kill `cat var/mail-sink.pid` 2>/dev/null; rm -f var/mail-sink.pid
 
 ## test: lint, types, and the whole suite on SQLite and on PostgreSQL (browser tests included)
 test: $(STAMP) browser lint typecheck test-sqlite test-postgres

@@ -26,6 +26,7 @@ from casetafel.accounts.service import actor_for, create_api_token, create_user
 from casetafel.app import create_app
 from casetafel.escalation.setup import start as start_escalation
 from casetafel.ladder import Ladder, load_ladder
+from casetafel.notifications.service import configure_mail
 from casetafel.organisations.config import load_regions
 from casetafel.organisations.service import Directory, load_directory, sync_regions
 from casetafel.settings import Settings, load_settings
@@ -104,6 +105,7 @@ def ladder(settings: Settings) -> Ladder:
 async def migrated(settings: Settings) -> AsyncIterator[None]:
     db.configure(settings)
     start_escalation(settings.config_dir)
+    configure_mail(settings.base_url)
     await db.start_pool(settings)
     await db.prepare(settings)
     await db.migrate()

@@ -69,6 +69,7 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
         db.configure(settings)
     ladder = load_ladder(settings.config_dir)
     escalation = escalation_setup.start(settings.config_dir)
+    notifications.configure_mail(settings.base_url)
     sections.register_dashboard_section("notifications", _notifications_panel)
 
     @asynccontextmanager

@@ -144,9 +144,11 @@ def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[int]]) -> C
 
         async def with_database() -> int:
             from casetafel.escalation.setup import start
+            from casetafel.notifications.service import configure_mail
 
             db.configure(settings)
             start(settings.config_dir)
+            configure_mail(settings.base_url)
             await db.start_pool(settings)
             try:
                 return await command(settings, args)

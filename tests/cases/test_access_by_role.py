@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from casetafel import clock
 from casetafel.access.models import AuditEvent
 from casetafel.cases import service
 from casetafel.cases.models import Case
@@ -60,6 +61,24 @@ ROUTES = {
     "api_read": Route("GET", "/api/v1/cases/{ref}", api=True),
     "api_update": Route("PATCH", "/api/v1/cases/{ref}", api=True, body={"notes": "via de API"}),
     "api_close": Route("POST", "/api/v1/cases/{ref}/close", api=True, body={"outcome": "other"}),
+    # The escalation engine (issue 4).
+    "queue": Route("GET", "/wachtrij/local"),
+    "progress": Route("POST", "/casussen/{ref}/overleg", body={"held_on": "{today}"}),
+    "move": Route(
+        "POST", "/casussen/{ref}/niveau", body={"to": "regional", "obstacle": "no_information"}
+    ),
+    "api_history": Route("GET", "/api/v1/cases/{ref}/escalations", api=True),
+    "api_move": Route(
+        "POST",
+        "/api/v1/cases/{ref}/escalations",
+        api=True,
+        body={"to": "local", "obstacle": "other", "note": "terug naar de driehoek"},
+    ),
+    "api_deadlines": Route("GET", "/api/v1/deadlines?due_before=2030-01-01T00:00:00Z", api=True),
+    "notifications": Route("GET", "/meldingen"),
+    # The mail outbox (issue 5).
+    "mail_queue": Route("GET", "/mail/wachtrij"),
+    "dev_mail": Route("GET", "/dev/mail"),
 }
 
 OK = (200, [])
@@ -84,11 +103,22 @@ EDITOR = {
     "api_read": (200, ["case.read"]),
     "api_update": (200, ["case.update"]),
     "api_close": (200, ["case.close"]),
+    "queue": (200, ["queue.read"]),
+    "progress": (302, ["case.progress"]),
+    "move": (302, ["case.escalate"]),
+    "api_history": (200, ["case.escalations.read"]),
+    "api_move": (201, ["case.deescalate", "case.escalations.read"]),
+    "api_deadlines": (200, ["deadline.list"]),
+    "notifications": OK,
+    "mail_queue": FORBIDDEN,
+    # Off unless CASETAFEL_DEV_MAIL_PAGE=true (the demo): then it does not exist for anyone.
+    "dev_mail": (404, []),
 }
-WRITES = ("new", "create", "edit", "update", "conditions", "close")
-API_WRITES = ("api_create", "api_update", "api_close")
-CASE_ROUTES = ("detail", "edit", "update", "conditions", "close", "api_read")
+WRITES = ("new", "create", "edit", "update", "conditions", "close", "progress", "move")
+API_WRITES = ("api_create", "api_update", "api_close", "api_move")
+CASE_ROUTES = ("detail", "edit", "update", "conditions", "close", "api_read", "api_history")
 CASE_API_WRITES = ("api_update", "api_close")
+CASE_MOVES = ("progress", "move", "api_move")
 
 
 def reader(sees_case: bool, sees_lists: bool) -> dict[str, tuple[int, list[str]]]:
@@ -100,20 +130,27 @@ def reader(sees_case: bool, sees_lists: bool) -> dict[str, tuple[int, list[str]]
         "api_list": (200, ["case.list"] if sees_lists else []),
         "detail": (200, ["case.read"]) if sees_case else DENIED,
         "api_read": (200, ["case.read"]) if sees_case else DENIED,
+        "api_history": (200, ["case.escalations.read"]) if sees_case else DENIED,
+        "queue": (200, ["queue.read"] if sees_case else []),
+        "api_deadlines": (200, ["deadline.list"] if sees_lists else []),
     }
     for name in (*WRITES, *API_WRITES):
         expected[name] = FORBIDDEN
+    # Moving or recording progress needs the case: out of scope it does not exist.
+    for name in CASE_MOVES:
+        expected[name] = FORBIDDEN if sees_case else DENIED
     return expected
 
 
 def other_municipality() -> dict[str, tuple[int, list[str]]]:
     """Haarlem: sees the national case (its own) in lists, not the Velsen case."""
     expected = dict(EDITOR)
-    for name in (*CASE_ROUTES, *CASE_API_WRITES):
+    for name in (*CASE_ROUTES, *CASE_API_WRITES, *CASE_MOVES):
         expected[name] = DENIED
     # Haarlem may register only returns to Haarlem; the Velsen form is refused.
     expected["create"] = (422, [])
     expected["api_create"] = (422, [])
+    expected["queue"] = OK  # its own case is at the national level
     return expected
 
 
@@ -121,17 +158,20 @@ def no_case_content(landing: str) -> dict[str, tuple[int, list[str]]]:
     expected = {name: FORBIDDEN for name in ROUTES}
     expected["dashboard"] = (302, [])
     expected[landing] = OK
+    expected["notifications"] = OK
+    expected["dev_mail"] = (404, [])
     return expected
 
 
 EXPECTED: dict[str, dict[str, tuple[int, list[str]]]] = {
-    "coordinator": EDITOR,
-    "velsen": EDITOR,
+    "coordinator": {**EDITOR, "mail_queue": OK},
+    # The municipality owns the driehoek: it moves the case up from there, not back down.
+    "velsen": {**EDITOR, "api_move": FORBIDDEN},
     "haarlem": other_municipality(),
     "politie": reader(sees_case=True, sees_lists=True),
     "woning": reader(sees_case=False, sees_lists=False),
     "regiegroep": reader(sees_case=False, sees_lists=True),
-    "beheer": no_case_content("admin"),
+    "beheer": {**no_case_content("admin"), "mail_queue": OK},
     "privacy": {
         **no_case_content("audit"),
         "audit": (200, ["audit.read"]),
@@ -164,7 +204,9 @@ async def _request(
         return await client.request(route.method, path, json=route.body, headers=headers)
     if route.body is None:
         return await client.request(route.method, path)
-    form = {**route.body, "_csrf_token": csrf(client)}
+    today = clock.today().isoformat()
+    body = {key: value.replace("{today}", today) for key, value in route.body.items()}
+    form = {**body, "_csrf_token": csrf(client)}
     return await client.request(route.method, path, data=form)
 
 
@@ -191,7 +233,8 @@ async def test_each_route_answers_and_audits_as_the_role_allows(
     headers = await users.api_headers(username)
     failures = []
     # Reads first, then writes, the close of the case last of all.
-    order = [n for n in ROUTES if n not in ("close", "api_close")] + ["api_close", "close"]
+    last = ("move", "api_move", "api_close", "close")
+    order = [n for n in ROUTES if n not in last] + list(last)
     for name in order:
         route = ROUTES[name]
         status, actions = EXPECTED[username][name]
@@ -202,7 +245,9 @@ async def test_each_route_answers_and_audits_as_the_role_allows(
         response = await _request(client, route, reference, headers)
         got = (response.status_code, await _actions_after(before))
         if got != (status, actions):
-            failures.append(f"{name}: expected {(status, actions)}, got {got}")
+            failures.append(
+                f"{name}: expected {(status, actions)}, got {got}: {response.text[:200]}"
+            )
         if response.status_code >= 400 and route.api:
             assert response.json()["message"], name
     assert not failures, "\n".join(failures)

@@ -351,3 +351,29 @@ async def test_the_new_owner_sees_the_case_in_the_level_queue(
     assert local_queue == []
     event = await AuditEvent.objects().where(AuditEvent.action == "queue.read").first()
     assert case.reference in event.details
+
+
+async def test_notifications_are_emailed_through_the_outbox_without_personal_data(
+    now_is_start, users, directory, ladder, config
+):
+    import email
+    from email import policy
+
+    from casetafel.mail.models import OutboxMessage
+
+    case = await new_case(users, directory, ladder)
+    await sweep_at(config, local(date(2026, 12, 16), 0))
+    sweep_again = await sweep_at(config, local(date(2026, 12, 16), 0))
+    assert sweep_again.acted == 0
+    rows = await OutboxMessage.objects().where(
+        OutboxMessage.recipient == "coordinator@example.test"
+    )
+    subjects = [row.subject for row in rows]
+    assert f"[casetafel] {case.reference}: opgeschaald" in subjects
+    for row in rows:
+        message = email.message_from_string(row.content, policy=policy.default)
+        assert message["From"].addresses[0].addr_spec == "zvh@kennemerland.example.nl"
+        body = message.get_body(("plain",)).get_content()
+        assert case.reference in body and f"/casussen/{case.reference}" in body
+        for private in ("Testpersoon", "1980", "Zedendelinquent", "sex_offender"):
+            assert private not in row.content and private not in body

@@ -24,6 +24,7 @@ def state(**overrides: object) -> r.CaseState:
         "reference": "KEN-2026-0001",
         "region_id": 1,
         "region_code": "KEN",
+        "region_mailbox": "zvh@kennemerland.example.nl",
         "level": "local",
         "level_since": datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
         "status": "open",

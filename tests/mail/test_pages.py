@@ -107,7 +107,9 @@ async def test_dev_mail_page_shows_a_received_invite(settings, users, sink):
     folder, smtp_url = sink
     async with db.transaction():
         await enqueue(invite_mail())
-    dev = dataclasses.replace(settings, smtp_url=smtp_url, mail_sink_dir=str(folder))
+    dev = dataclasses.replace(
+        settings, smtp_url=smtp_url, mail_sink_dir=str(folder), dev_mail_page=True
+    )
     assert len((await send_due(dev)).sent) == 1
     [eml] = folder.glob("*.eml")
 

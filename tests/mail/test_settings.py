@@ -13,7 +13,7 @@ def test_shipped_mail_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.mail_max_attempts == 8
     assert settings.mail_retry_base_seconds == 60
     assert settings.mail_send_interval_seconds == 15
-    assert settings.dev_mail_page is True
+    assert settings.dev_mail_page is False  # secure by default; make run turns it on
     assert settings.mail_sink_path == REPO / "var" / "mail"
 
 

@@ -25,12 +25,15 @@ async def load_state(case_id: int) -> r.CaseState:
     categories = await CaseCategory.select(CaseCategory.category).where(
         CaseCategory.case == case_id
     )
-    region = await Region.select(Region.code).where(Region.id == case.region).first()
+    region = (
+        await Region.select(Region.code, Region.mailbox).where(Region.id == case.region).first()
+    )
     return r.CaseState(
         id=case.id,
         reference=case.reference,
         region_id=case.region,
         region_code=region["code"] if region else "",
+        region_mailbox=region["mailbox"] if region else "",
         level=case.level,
         level_since=case.level_since,
         status=case.status,

@@ -114,6 +114,8 @@ async def apply(
             case_id=state.id,
             case_reference=state.reference,
             link=f"/casussen/{state.reference}",
+            sender=state.region_mailbox,
+            region_id=state.region_id,
         ),
         now,
     )
@@ -143,6 +145,8 @@ def _check_manual(
     config: EscalationConfig,
 ) -> str:
     ladder = config.ladder
+    if not (may_move(actor, state, "up", config) or may_move(actor, state, "down", config)):
+        raise Forbidden("U mag deze casus niet op- of afschalen vanaf dit niveau.")
     if not state.is_open:
         raise Conflict("Deze casus is afgesloten en kan niet meer worden op- of afgeschaald.")
     if expected_version is not None and expected_version != state.version:

@@ -33,6 +33,7 @@ class CaseState:
     reference: str
     region_id: int
     region_code: str
+    region_mailbox: str
     level: str
     level_since: datetime
     status: str

@@ -203,6 +203,8 @@ async def _notify(
             case_id=state.id,
             case_reference=state.reference,
             link=f"/casussen/{state.reference}",
+            sender=state.region_mailbox,
+            region_id=state.region_id,
         ),
         now,
     )

@@ -1,16 +1,44 @@
-"""Sending (idempotently) and reading in-app notifications."""
+"""Sending (idempotently) and reading in-app notifications, each also emailed to the user
+through the outbox when mail is configured (configure_mail). The email says what the
+notification says, the case reference and a link: never personal data of a subject."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from typing import Any
 
 from casetafel import clock, db
 from casetafel.access.policy import Actor
+from casetafel.mail import messages as mail_messages
+from casetafel.mail import service as outbox
 from casetafel.notifications.models import Notification
 
 PAGE_SIZE = 50
+KIND_SUBJECTS = {
+    "escalated": "opgeschaald",
+    "deescalated": "afgeschaald",
+    "warning": "termijn verloopt binnenkort",
+    "reminder": "herinnering casusoverleg",
+    "overdue": "casusoverleg te laat",
+    "missed": "termijn verstreken",
+    "bij_missing": "BIJ-melding ontbreekt",
+}
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    base_url: str
+
+
+_mail: MailSettings | None = None
+
+
+def configure_mail(base_url: str | None) -> None:
+    """Email every new notification (None: in-app only)."""
+    global _mail
+    _mail = MailSettings(base_url.rstrip("/")) if base_url else None
 
 
 @dataclass(frozen=True)
@@ -23,6 +51,9 @@ class Message:
     case_id: int | None = None
     case_reference: str = ""
     link: str = ""
+    # The functional mailbox the email comes from (the region's); empty: no email.
+    sender: str = ""
+    region_id: int | None = None
 
 
 async def notify(user_ids: list[int], message: Message, at: datetime | None = None) -> int:
@@ -31,12 +62,13 @@ async def notify(user_ids: list[int], message: Message, at: datetime | None = No
     added = 0
     when = at or clock.now()
     for user_id in dict.fromkeys(user_ids):
+        key = f"{message.key}:u{user_id}"
         rows = await db.fetch(
             'INSERT INTO notification ("user", "key", kind, case_id, case_reference, "text", link,'
             " created_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {})"
             ' ON CONFLICT ("key") DO NOTHING RETURNING id',
             user_id,
-            f"{message.key}:u{user_id}",
+            key,
             message.kind,
             message.case_id,
             message.case_reference,
@@ -44,8 +76,42 @@ async def notify(user_ids: list[int], message: Message, at: datetime | None = No
             message.link,
             when,
         )
-        added += len(rows)
+        if rows:
+            added += 1
+            await _email(user_id, key, message)
     return added
+
+
+async def _email(user_id: int, key: str, message: Message) -> None:
+    if _mail is None or not message.sender:
+        return
+    rows = await db.fetch("SELECT email FROM app_user WHERE id = {}", user_id)
+    if not rows or not rows[0]["email"]:
+        return
+    link = f"{_mail.base_url}{message.link}" if message.link else _mail.base_url
+    subject = KIND_SUBJECTS.get(message.kind, "melding")
+    text = (
+        f"{message.text}\n\nOpen casetafel: {link}\n\n"
+        "Deze e-mail bevat geen persoonsgegevens; de details staan in casetafel."
+    )
+    html = (
+        f"<p>{escape(message.text)}</p>"
+        f'<p><a href="{escape(link)}">Open in casetafel</a></p>'
+        "<p>Deze e-mail bevat geen persoonsgegevens; de details staan in casetafel.</p>"
+    )
+    await outbox.enqueue(
+        mail_messages.build(
+            idempotency_key=f"notification:{key}",
+            kind="alert",
+            sender=message.sender,
+            sender_name="casetafel",
+            recipient=rows[0]["email"],
+            subject=f"[casetafel] {message.case_reference or 'melding'}: {subject}",
+            text=text,
+            html=html,
+            region_id=message.region_id,
+        )
+    )
 
 
 @dataclass(frozen=True)
