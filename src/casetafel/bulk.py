@@ -3,7 +3,9 @@
 Rows go in with bulk inserts (COPY on PostgreSQL, executemany on SQLite), past the services:
 no per-case validation or audit event. The generator builds rows that satisfy the same
 rules, and one audit event records the generation itself. Years of history, like a real
-deployment: most cases are closed, the ones returning in the coming months are open.
+deployment: most cases are closed, the ones returning in the coming months are open, and
+the open ones have the deadlines of their current level as the escalation rules compute
+them, as if the sweep had been running (past ones resolved, future ones pending).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from casetafel.access import audit
 from casetafel.cases.models import BASIC_CONDITIONS
 from casetafel.cases.service import UNKNOWN_RELEASE
 from casetafel.cases.vocabulary import CATEGORIES, LEGAL_FRAMEWORKS, OUTCOMES
-from casetafel.ladder import load_ladder
+from casetafel.escalation import rules as r
+from casetafel.escalation.config import RuleSet
+from casetafel.escalation.setup import load_config
 from casetafel.organisations.models import Municipality, Organisation, Region
 from casetafel.settings import Settings
 
@@ -46,6 +50,7 @@ CASE_COLUMNS = (
     "release_certainty",
     "bij_notice_date",
     "level",
+    "level_since",
     "status",
     "outcome",
     "process_lead",
@@ -58,6 +63,20 @@ CASE_COLUMNS = (
     "version",
 )
 TIMELINE_COLUMNS = ("case", "at", "kind", "actor", "summary", "details")
+DEADLINE_COLUMNS = (
+    "id",
+    "case",
+    "rule",
+    "kind",
+    "level",
+    "entered_at",
+    "due_at",
+    "state",
+    "target",
+    "created_at",
+    "resolved_at",
+)
+TABLES = ("case_file", "case_category", "case_participant", "timeline_event", "deadline")
 NO_CHANGES = json.dumps({"changes": []})
 
 
@@ -67,6 +86,16 @@ class Batch:
     categories: list[tuple[int, str]] = field(default_factory=list)
     participants: list[tuple[int, int]] = field(default_factory=list)
     timeline: list[tuple[Any, ...]] = field(default_factory=list)
+    deadlines: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def tables(self) -> list[tuple[str, tuple[str, ...], list[Any]]]:
+        return [
+            ("case_file", CASE_COLUMNS, self.cases),
+            ("case_category", ("case", "category"), self.categories),
+            ("case_participant", ("case", "organisation"), self.participants),
+            ("timeline_event", TIMELINE_COLUMNS, self.timeline),
+            ("deadline", DEADLINE_COLUMNS, self.deadlines),
+        ]
 
 
 @dataclass(frozen=True)
@@ -77,18 +106,36 @@ class Master:
     municipality_org: dict[int, int]
     partner_ids: list[int]
     level_keys: list[str]
+    rules: RuleSet
+
+
+@dataclass
+class Counters:
+    """Next ids and reference numbers, so rows can refer to each other before insertion."""
+
+    case_id: int
+    deadline_id: int
+    numbers: dict[int, int]
 
 
 async def generate(settings: Settings, count: int, seed: int = 7) -> float:
     """Insert `count` cases; returns the seconds it took."""
     started = time.perf_counter()
     master = await _master(settings)
-    first_id = int((await db.fetch("SELECT coalesce(max(id), 0) AS n FROM case_file"))[0]["n"]) + 1
-    numbers = await _counters(master.region_id)
-    rng = random.Random(seed)
-    for batch in _batches(rng, master, first_id, count, numbers):
-        await _insert(batch)
-    await _finish(master.region_id, numbers, count)
+    counters = Counters(
+        case_id=await _next_id("case_file"),
+        deadline_id=await _next_id("deadline"),
+        numbers=await _counters(master.region_id),
+    )
+    batches = _batches(random.Random(seed), master, counters, count)
+    current = db.engine()
+    if isinstance(current, PostgresEngine):
+        await _copy_postgres(current, batches)
+    else:
+        assert isinstance(current, SQLiteEngine)
+        for batch in batches:
+            await asyncio.to_thread(_sqlite_insert, str(current.path), batch.tables())
+    await _finish(master.region_id, counters.numbers, count)
     return time.perf_counter() - started
 
 
@@ -102,31 +149,35 @@ async def _master(settings: Settings) -> Master:
     partners = [
         o.id for o in organisations if o.kind not in {"gemeente", "zvh", "regiegroep"} and o.region
     ]
+    config = load_config(settings.config_dir)
     return Master(
         region_id=region.id,
         region_code=region.code,
         municipality_ids=[m.id for m in municipalities],
         municipality_org=municipality_org,
         partner_ids=partners,
-        level_keys=load_ladder(settings.config_dir).keys(),
+        level_keys=config.ladder.keys(),
+        rules=config.rules_for(region.code),
     )
+
+
+async def _next_id(table: str) -> int:
+    rows = await db.fetch(f"SELECT coalesce(max(id), 0) AS n FROM {table}")
+    return int(rows[0]["n"]) + 1
 
 
 async def _counters(region_id: int) -> dict[int, int]:
     rows = await db.fetch(
         "SELECT year, last_number FROM reference_counter WHERE region = {}", region_id
     )
-    return {int(r["year"]): int(r["last_number"]) for r in rows}
+    return {int(row["year"]): int(row["last_number"]) for row in rows}
 
 
-def _batches(
-    rng: random.Random, master: Master, first_id: int, count: int, numbers: dict[int, int]
-) -> Iterator[Batch]:
+def _batches(rng: random.Random, master: Master, counters: Counters, count: int) -> Iterator[Batch]:
     batch = Batch()
     now = clock.now()
-    today = clock.today()
-    for offset in range(count):
-        _one_case(rng, master, first_id + offset, numbers, now, today, batch)
+    for _ in range(count):
+        _one_case(rng, master, counters, now, batch)
         if len(batch.cases) >= BATCH:
             yield batch
             batch = Batch()
@@ -135,23 +186,20 @@ def _batches(
 
 
 def _one_case(
-    rng: random.Random,
-    master: Master,
-    case_id: int,
-    numbers: dict[int, int],
-    now: datetime,
-    today: date,
-    batch: Batch,
+    rng: random.Random, master: Master, counters: Counters, now: datetime, batch: Batch
 ) -> None:
+    case_id = counters.case_id
+    counters.case_id += 1
     created = now - timedelta(days=rng.uniform(0, HISTORY_DAYS))
-    numbers[created.year] = numbers.get(created.year, 0) + 1
-    reference = f"{master.region_code}-{created.year}-{numbers[created.year]:04d}"
+    counters.numbers[created.year] = counters.numbers.get(created.year, 0) + 1
+    reference = f"{master.region_code}-{created.year}-{counters.numbers[created.year]:04d}"
     certainty = rng.choices(["known", "expected", "unknown", "immediate"], [6, 3, 1, 1])[0]
     release: date | None = (created + timedelta(days=rng.randint(2, 150))).date()
     if certainty == "unknown":
         release = None
     elif certainty == "immediate":
         release = created.date()
+    today = clock.local(now).date()
     returned_long_ago = (release or created.date()) < today - timedelta(days=60)
     closed = returned_long_ago and rng.random() < 0.97
     closed_at = (
@@ -160,12 +208,20 @@ def _one_case(
         else None
     )
     updated_at = closed_at or created + (now - created) * rng.random()
+    level = rng.choices(master.level_keys, [6, 3, 1][: len(master.level_keys)])[0]
+    # An open case entered its level recently; a closed one long ago.
+    level_since = created if closed else max(created, now - timedelta(days=rng.uniform(0, 12)))
     categories = rng.sample(list(CATEGORIES), k=rng.choice([1, 1, 2]))
     home = rng.choice(master.municipality_ids)
     receiving = rng.choice(master.municipality_ids) if rng.random() < 0.2 else None
     participants = set(rng.sample(master.partner_ids, k=rng.randint(2, 4)))
     states = [rng.choice(["unknown", "missing", "in_progress", "arranged"]) for _ in range(5)]
     in_bij = bool(set(categories) & {"sex_offender", "violent_offender"})
+    bij_notice = (
+        (created - timedelta(days=rng.randint(0, 30))).date()
+        if in_bij and rng.random() < 0.7
+        else None
+    )
     batch.cases.append(
         (
             case_id,
@@ -179,10 +235,9 @@ def _one_case(
             release,
             release or UNKNOWN_RELEASE,
             certainty,
-            (created - timedelta(days=rng.randint(0, 30))).date()
-            if in_bij and rng.random() < 0.7
-            else None,
-            rng.choices(master.level_keys, [6, 3, 1][: len(master.level_keys)])[0],
+            bij_notice,
+            level,
+            level_since,
             "closed" if closed else "open",
             rng.choice(list(OUTCOMES)) if closed else None,
             master.municipality_org.get(home),
@@ -204,29 +259,112 @@ def _one_case(
         batch.timeline.append(
             (case_id, closed_at, "closed", None, "Casus afgesloten (gegenereerd)", NO_CHANGES)
         )
+        return
+    state = r.CaseState(
+        id=case_id,
+        reference=reference,
+        region_id=master.region_id,
+        region_code=master.region_code,
+        region_mailbox="",
+        level=level,
+        level_since=level_since,
+        status="open",
+        release_date=release,
+        housing_state=states[1],
+        categories=frozenset(categories),
+        bij_notice_date=bij_notice,
+        home_municipality=home,
+        receiving_municipality=receiving,
+        version=1,
+    )
+    _deadlines(state, master.rules, counters, now, batch)
 
 
-async def _insert(batch: Batch) -> None:
-    tables = [
-        ("case_file", CASE_COLUMNS, batch.cases),
-        ("case_category", ("case", "category"), batch.categories),
-        ("case_participant", ("case", "organisation"), batch.participants),
-        ("timeline_event", TIMELINE_COLUMNS, batch.timeline),
-    ]
-    current = db.engine()
-    if isinstance(current, PostgresEngine):
-        connection = await current.get_new_connection()
-        try:
-            async with connection.transaction():
-                for table, columns, rows in tables:
+def _deadlines(
+    state: r.CaseState, rules: RuleSet, counters: Counters, now: datetime, batch: Batch
+) -> None:
+    """The deadlines of the case's current stay, as deadlines.enter_level writes them."""
+    wanted: list[tuple[str, str, str | None, datetime]] = []
+    if rules.time_box and (due := r.time_box_due(rules.time_box, state.level, state.level_since)):
+        wanted.append((rules.time_box.id, "time_box", state.level, due))
+    if rules.conference and (
+        dues := r.conference_due(rules.conference, state.level, state.level_since)
+    ):
+        wanted.append((rules.conference.id, "conference_due", state.level, dues[0]))
+        wanted.append((rules.conference.id, "conference_reminder", state.level, dues[1]))
+    if rules.housing and (due := r.housing_due(rules.housing, state)):
+        wanted.append((rules.housing.id, "housing_deadline", state.level, due))
+    if rules.bij_missing and (due := r.bij_due(rules.bij_missing, state)):
+        wanted.append((rules.bij_missing.id, "bij_missing", None, due))
+    for rule_id, kind, level, due in wanted:
+        target = _deadline(state, counters, rule_id, kind, level, due, now, None, batch)
+        if rules.warning and kind in r.WARNED_KINDS and due > now:
+            warning = r.warning_due(rules.warning, due)
+            _deadline(
+                state, counters, rules.warning.id, "warning", level, warning, now, target, batch
+            )
+
+
+def _deadline(
+    state: r.CaseState,
+    counters: Counters,
+    rule_id: str,
+    kind: str,
+    level: str | None,
+    due: datetime,
+    now: datetime,
+    target: int | None,
+    batch: Batch,
+) -> int:
+    deadline_id = counters.deadline_id
+    counters.deadline_id += 1
+    past = due <= now
+    outcome = ("met" if kind in ("warning", "conference_reminder") else "missed") if past else None
+    batch.deadlines.append(
+        (
+            deadline_id,
+            state.id,
+            rule_id,
+            kind,
+            level,
+            state.level_since,
+            due,
+            outcome or "pending",
+            target,
+            state.level_since,
+            due if past else None,
+        )
+    )
+    return deadline_id
+
+
+async def _copy_postgres(engine: PostgresEngine, batches: Iterator[Batch]) -> None:
+    """COPY everything in one transaction. The foreign keys of these tables are dropped
+    first and added back (and so checked once, in bulk) at the end: per-row checks cost
+    half of the load. A failure rolls the constraints back with the rows."""
+    connection = await engine.get_new_connection()
+    try:
+        async with connection.transaction():
+            keys = await connection.fetch(
+                "SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def"
+                " FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY($1)",
+                list(TABLES),
+            )
+            for key in keys:
+                await connection.execute(
+                    f'ALTER TABLE {key["tbl"]} DROP CONSTRAINT "{key["conname"]}"'
+                )
+            for batch in batches:
+                for table, columns, rows in batch.tables():
                     await connection.copy_records_to_table(
                         table, records=[_pg(row) for row in rows], columns=list(columns)
                     )
-        finally:
-            await connection.close()
-        return
-    assert isinstance(current, SQLiteEngine)
-    await asyncio.to_thread(_sqlite_insert, str(current.path), tables)
+            for key in keys:
+                await connection.execute(
+                    f'ALTER TABLE {key["tbl"]} ADD CONSTRAINT "{key["conname"]}" {key["def"]}'
+                )
+    finally:
+        await connection.close()
 
 
 def _pg(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -259,8 +397,13 @@ async def _finish(region_id: int, numbers: dict[int, int], count: int) -> None:
             )
         await audit.record(None, "bulk.generate", details={"cases": count}, basis="beheer")
     if isinstance(db.engine(), PostgresEngine):
-        await db.fetch(
-            "SELECT setval(pg_get_serial_sequence('case_file', 'id'), "
-            "(SELECT max(id) FROM case_file)) AS id"
-        )
-    await db.engine().run_ddl("ANALYZE")
+        for table in ("case_file", "deadline"):
+            await db.fetch(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT max(id) FROM {table})) AS id"
+            )
+        # Statistics and the visibility map, so that index-only scans need no heap visits.
+        for table in TABLES:
+            await db.engine().run_ddl(f"VACUUM ANALYZE {table}")
+    else:
+        await db.engine().run_ddl("ANALYZE")

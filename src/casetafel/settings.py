@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENV_PREFIX = "CASETAFEL_"
@@ -49,6 +49,9 @@ class Settings:
     mail_send_interval_seconds: int
     mail_sink_dir: str
     dev_mail_page: bool
+    # Inbound mail (iMIP REPLY): empty means no polling. Optional in the file (see _OPTIONAL).
+    imap_url: str = ""
+    imap_poll_seconds: int = 60
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,6 +109,8 @@ def load_settings(config_dir: Path | None = None) -> Settings:
             source, value = env_name, os.environ[env_name]
         elif name in raw:
             source, value = str(path), raw[name]
+        elif name in _OPTIONAL:
+            source, value = str(path), _OPTIONAL[name]
         else:
             raise SettingsError(str(path), name, "missing")
         values[name] = _parse(name, value, source)
@@ -145,6 +150,49 @@ def _smtp_url(value: Any) -> str:
             raise ValueError(f"{text!r} has an invalid port") from exc
         return text
     raise ValueError(f"{text!r} is not an SMTP URL; use smtp://host:port")
+
+
+def _imap_url(value: Any) -> str:
+    """Empty: no polling. Else imap(s)://user:password@host[:port][/MAILBOX]; the error text
+    never shows the password."""
+    if not isinstance(value, str):
+        raise ValueError("must be a text (empty to switch polling off)")
+    text = value.strip()
+    if not text:
+        return ""
+    parsed = urlparse(text)
+    shown = redact_password(text)
+    if parsed.scheme not in {"imap", "imaps"} or not parsed.hostname:
+        raise ValueError(
+            f"{shown!r} is not an IMAP URL; use imap://user:password@host:port/MAILBOX "
+            "or imaps://... (or an empty text for no polling)"
+        )
+    try:
+        parsed.port  # noqa: B018 - raises on a non-numeric port
+    except ValueError as exc:
+        raise ValueError(f"{shown!r} has an invalid port") from exc
+    if not parsed.username or not parsed.password:
+        raise ValueError(
+            f"{shown!r} has no user:password@ to log in with (percent-encode @ : / # in them)"
+        )
+    mailbox = unquote(parsed.path.lstrip("/"))
+    if not mailbox.isascii() or not mailbox.isprintable():
+        raise ValueError(f"mailbox {mailbox!r} must be a plain ASCII IMAP folder name")
+    return text
+
+
+def redact_password(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    return url.replace(f":{parsed.password}@", ":***@", 1)
+
+
+def _poll_seconds(value: Any) -> int:
+    number = _positive_int(value)
+    if number < 5:
+        raise ValueError("must be 5 or more (seconds between two polls)")
+    return number
 
 
 def _base_url(value: Any) -> str:
@@ -222,7 +270,12 @@ _PARSERS: dict[str, Any] = {
     "mail_send_interval_seconds": _positive_int,
     "mail_sink_dir": _string,
     "dev_mail_page": _bool,
+    "imap_url": _imap_url,
+    "imap_poll_seconds": _poll_seconds,
 }
+
+# Settings a config file may leave out, with the value they then have.
+_OPTIONAL: dict[str, Any] = {"imap_url": "", "imap_poll_seconds": 60}
 
 
 def _check_consistency(settings: Settings, source: str) -> None:

@@ -149,7 +149,10 @@ def _where(
         where.append("(c.home_municipality = {} OR c.receiving_municipality = {})")
         args += [municipality.id, municipality.id]
     if filters.category and Sensitivity.OFFENCE in visible_classes(actor):
-        where.append('c.id IN (SELECT "case" FROM case_category WHERE category = {})')
+        # EXISTS, not IN: SQLite would otherwise start from every case of the category.
+        where.append(
+            'EXISTS (SELECT 1 FROM case_category cc WHERE cc."case" = c.id AND cc.category = {})'
+        )
         args.append(filters.category)
     if filters.release_from:
         where.append("c.release_order >= {}")
@@ -255,17 +258,25 @@ async def dashboard(actor: Actor, directory: Directory, ladder: Ladder) -> Dashb
         today,
         today + timedelta(days=60),
     )
-    upcoming = await _page(
-        actor,
-        CaseFilters(release_from=today, release_to=today + timedelta(days=14)),
-        directory,
-        ladder,
-        cursor=None,
-        limit=10,
+    upcoming_raw = await db.fetch(
+        f"SELECT {ROW_COLUMNS} FROM case_file c WHERE {scope} AND c.status = 'open'"
+        " AND c.release_order >= {} AND c.release_order <= {}"
+        " ORDER BY c.release_order, c.id LIMIT 10",
+        *scope_args,
+        today,
+        today + timedelta(days=14),
     )
-    housing_at_risk = await _housing_at_risk(actor, directory, ladder, today)
-    recent = await _recent(actor, directory, ladder)
-    shown = {r.reference for r in [*upcoming.rows, *housing_at_risk, *recent]}
+    housing_raw = await _housing_at_risk(actor, ladder, today)
+    recent_raw = await db.fetch(
+        f"SELECT {ROW_COLUMNS} FROM case_file c WHERE {scope} ORDER BY c.updated_at DESC LIMIT 10",
+        *scope_args,
+    )
+    # One query for the categories of all three lists.
+    rows = await _rows([*upcoming_raw, *housing_raw, *recent_raw], actor, directory)
+    upcoming = rows[: len(upcoming_raw)]
+    housing_at_risk = rows[len(upcoming_raw) : len(upcoming_raw) + len(housing_raw)]
+    recent = rows[len(upcoming_raw) + len(housing_raw) :]
+    shown = {r.reference for r in rows}
     if shown:
         async with db.transaction():
             await audit.record(actor, "dashboard.read", details={"references": sorted(shown)})
@@ -273,21 +284,18 @@ async def dashboard(actor: Actor, directory: Directory, ladder: Ladder) -> Dashb
         per_level={row["level"]: int(row["n"]) for row in counts},
         returns_14=int(window[0]["in_14"] or 0),
         returns_60=int(window[0]["in_60"] or 0),
-        upcoming=upcoming.rows,
+        upcoming=upcoming,
         housing_at_risk=housing_at_risk,
         recent=recent,
     )
 
 
-async def _housing_at_risk(
-    actor: Actor, directory: Directory, ladder: Ladder, today: date
-) -> list[CaseRow]:
+async def _housing_at_risk(actor: Actor, ladder: Ladder, today: date) -> list[dict[str, Any]]:
     """Open cases returning within two weeks (or already returned) without housing."""
-    visible = visible_classes(actor)
-    if Sensitivity.BASIC_CONDITIONS not in visible:
+    if Sensitivity.BASIC_CONDITIONS not in visible_classes(actor):
         return []
     scope, args = scope_sql(actor, ladder)
-    rows = await db.fetch(
+    return await db.fetch(
         f"SELECT {ROW_COLUMNS} FROM case_file c WHERE {scope} AND c.status = 'open'"
         " AND c.release_order >= {} AND c.release_order <= {} AND c.housing_state <> 'arranged'"
         " ORDER BY c.release_order, c.id LIMIT 20",
@@ -295,13 +303,3 @@ async def _housing_at_risk(
         today - timedelta(days=30),
         today + timedelta(days=14),
     )
-    return await _rows(rows, actor, directory)
-
-
-async def _recent(actor: Actor, directory: Directory, ladder: Ladder) -> list[CaseRow]:
-    scope, args = scope_sql(actor, ladder)
-    rows = await db.fetch(
-        f"SELECT {ROW_COLUMNS} FROM case_file c WHERE {scope} ORDER BY c.updated_at DESC LIMIT 10",
-        *args,
-    )
-    return await _rows(rows, actor, directory)

@@ -145,7 +145,9 @@ def _check_manual(
     config: EscalationConfig,
 ) -> str:
     ladder = config.ladder
-    if not (may_move(actor, state, "up", config) or may_move(actor, state, "down", config)):
+    if not (
+        may_move(actor, state.level, "up", config) or may_move(actor, state.level, "down", config)
+    ):
         raise Forbidden("U mag deze casus niet op- of afschalen vanaf dit niveau.")
     if not state.is_open:
         raise Conflict("Deze casus is afgesloten en kan niet meer worden op- of afgeschaald.")
@@ -168,17 +170,17 @@ def _check_manual(
     if abs(step) > 1:
         raise ValidationFailed({"to": "Op- of afschalen gaat één niveau tegelijk."})
     direction = "up" if step > 0 else "down"
-    if not may_move(actor, state, direction, config):
+    if not may_move(actor, state.level, direction, config):
         raise Forbidden("U mag deze casus niet op- of afschalen vanaf dit niveau.")
     return direction
 
 
-def may_move(actor: Actor, state: CaseState, direction: str, config: EscalationConfig) -> bool:
+def may_move(actor: Actor, level: str, direction: str, config: EscalationConfig) -> bool:
     """The coordinator moves any case of the region; other roles move a case away from the
     level their organisation owns (the municipality up from the driehoek, the regiegroep
     down from the national table)."""
     ladder = config.ladder
-    position = ladder.position(state.level)
+    position = ladder.position(level)
     if direction == "up" and position == len(ladder.levels) - 1:
         return False
     if direction == "down" and position == 0:
@@ -189,10 +191,10 @@ def may_move(actor: Actor, state: CaseState, direction: str, config: EscalationC
     return owns and actor.role in {Role.MUNICIPALITY, Role.REGIEGROEP}
 
 
-def may_record_progress(actor: Actor, state: CaseState, config: EscalationConfig) -> bool:
+def may_record_progress(actor: Actor, level_key: str, config: EscalationConfig) -> bool:
     if actor.role is Role.COORDINATOR:
         return True
-    level = config.ladder.get(state.level)
+    level = config.ladder.get(level_key)
     owns = level is not None and level.owner_kind == actor.organisation_kind
     return owns and actor.role in {Role.MUNICIPALITY, Role.REGIEGROEP}
 
@@ -228,7 +230,7 @@ async def record_progress(
             raise ValidationFailed(
                 {"held_on": "Deze datum ligt voor de start op dit niveau; kies een latere datum."}
             )
-        if not may_record_progress(actor, state, config):
+        if not may_record_progress(actor, state.level, config):
             raise Forbidden("U mag op dit niveau geen overleg of besluit vastleggen.")
         await progress_made(state, held_on, decision.strip(), clock.now(), actor, config)
 

@@ -12,8 +12,8 @@ from casetafel import clock, db
 from casetafel.access import audit
 from casetafel.access.policy import Actor, Sensitivity, visible_classes
 from casetafel.cases.access import require_case_reader, scope_sql
+from casetafel.cases.service import CaseView
 from casetafel.errors import NotFound, ValidationFailed
-from casetafel.escalation import deadlines
 from casetafel.escalation.config import EscalationConfig
 from casetafel.escalation.moves import may_move, may_record_progress
 from casetafel.escalation.rules import working_days_left
@@ -61,30 +61,30 @@ class CaseEscalation:
     down: str | None
 
 
-async def case_escalation(actor: Actor, case_id: int, config: EscalationConfig) -> CaseEscalation:
-    """For a case the caller has already read through cases.service (access checked and
-    the read logged there)."""
-    state = await deadlines.load_state(case_id)
+async def case_escalation(actor: Actor, case: CaseView, config: EscalationConfig) -> CaseEscalation:
+    """For a case the caller has just read through cases.service (access checked and the
+    read logged there)."""
     now = clock.now()
     rows = await db.fetch(
         "SELECT d.kind, d.level, d.due_at, d.state, d.rule FROM deadline d"
         ' WHERE d."case" = {} AND d.kind IN ({}, {}, {}, {})'
         " AND (d.state = 'pending' OR d.entered_at = {} OR d.kind = 'bij_missing')"
         " ORDER BY d.due_at, d.id",
-        case_id,
+        case.id,
         *SHOWN_KINDS,
-        state.level_since,
+        case.level_since,
     )
     ladder = config.ladder
-    position = ladder.position(state.level)
+    position = ladder.position(case.level)
+    is_open = case.status == "open"
     return CaseEscalation(
-        level=state.level,
-        level_since=state.level_since,
-        deadlines=[_deadline(row, state.reference, now) for row in rows],
-        history=await history(actor, case_id),
-        can_escalate=state.is_open and may_move(actor, state, "up", config),
-        can_deescalate=state.is_open and may_move(actor, state, "down", config),
-        can_record=state.is_open and may_record_progress(actor, state, config),
+        level=case.level,
+        level_since=case.level_since,
+        deadlines=[_deadline(row, case.reference, now) for row in rows],
+        history=await history(actor, case.id),
+        can_escalate=is_open and may_move(actor, case.level, "up", config),
+        can_deescalate=is_open and may_move(actor, case.level, "down", config),
+        can_record=is_open and may_record_progress(actor, case.level, config),
         up=ladder.levels[position + 1].key if position + 1 < len(ladder.levels) else None,
         down=ladder.levels[position - 1].key if position > 0 else None,
     )

@@ -145,7 +145,7 @@ def install_sections(config: EscalationConfig) -> None:
     async def case_section(
         actor: Actor, case: cases.CaseView, form: sections.FormState
     ) -> sections.Section:
-        overview = await queries.case_escalation(actor, case.id, config)
+        overview = await queries.case_escalation(actor, case, config)
         return sections.Section(
             "escalation/_case_section.html",
             {

@@ -20,10 +20,9 @@ class LoginRequired(Exception):
 async def page_actor(request: Request[object, object, State]) -> Actor:
     token = request.cookies.get(SESSION_COOKIE)
     settings: Settings = request.app.state.settings
-    user = await accounts.user_for_session(token, settings.session_idle_minutes) if token else None
-    if user is None:
+    actor = await accounts.session_actor(token, settings.session_idle_minutes) if token else None
+    if actor is None:
         raise LoginRequired
-    actor = await accounts.actor_for(user)
     request.state.unread_notifications = await notifications.unread_count(actor)
     return actor
 
@@ -33,7 +32,7 @@ async def api_actor(request: Request[object, object, State]) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise LoginRequired
-    user = await accounts.user_for_api_token(token.strip())
-    if user is None:
+    actor = await accounts.token_actor(token.strip())
+    if actor is None:
         raise LoginRequired
-    return await accounts.actor_for(user)
+    return actor

@@ -1,0 +1,1 @@
+"""Case conferences: meetings, agenda, attendees, decisions, actions; the slot finder."""
