@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -32,10 +32,11 @@ class SettingsError(Exception):
 @dataclass(frozen=True)
 class Settings:
     config_dir: Path
-    database_url: str
-    smtp_url: str
+    # Secrets (passwords in URLs, the key) stay out of repr, and so out of logs and tracebacks.
+    database_url: str = field(repr=False)
+    smtp_url: str = field(repr=False)
     base_url: str
-    secret_key: str
+    secret_key: str = field(repr=False)
     timezone: str
     session_idle_minutes: int
     secure_cookies: bool
@@ -50,7 +51,7 @@ class Settings:
     mail_sink_dir: str
     dev_mail_page: bool
     # Inbound mail (iMIP REPLY): empty means no polling. Optional in the file (see _OPTIONAL).
-    imap_url: str = ""
+    imap_url: str = field(default="", repr=False)
     imap_poll_seconds: int = 60
 
     @property
