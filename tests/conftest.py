@@ -41,6 +41,14 @@ accounts_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, paralle
 
 # Tables emptied between tests; master data (regions, municipalities, organisations) stays.
 TABLES = [
+    "feed_token",
+    "meeting_action",
+    "meeting_decision",
+    "agenda_item",
+    "occurrence_reply",
+    "meeting_attendee",
+    "meeting_occurrence",
+    "meeting",
     "audit_event",
     "notification",
     "deadline",

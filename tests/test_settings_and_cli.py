@@ -86,6 +86,8 @@ def test_check_config_passes_on_the_shipped_config() -> None:
         ("regions/kennemerland.toml", 'cbs_code = "GM0392"', 'cbs_code = "0392"', "cbs_code"),
         ("regions/kennemerland.toml", 'kind = "politie"', 'kind = "brandweer"', "kind"),
         ("casetafel.toml", "secure_cookies = false", "secure_cookies = [", "not valid TOML"),
+        ("meetings.toml", "duration_minutes = 90", "duration_minutes = 9", "duration_minutes"),
+        ("meetings.toml", 'key = "casusoverleg"', 'key = "ico"', "casusoverleg"),
     ],
 )
 def test_broken_config_stops_with_one_line_and_exit_2(

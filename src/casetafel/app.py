@@ -30,8 +30,10 @@ from casetafel.escalation.views import EscalationViews
 from casetafel.ladder import Ladder, load_ladder
 from casetafel.mail import jobs as mail_jobs
 from casetafel.mail.views import DevMailViews, MailQueueViews
+from casetafel.meetings.config import load_meetings
 from casetafel.notifications import service as notifications
 from casetafel.notifications.views import NotificationViews
+from casetafel.organisations.persons_views import PersonViews
 from casetafel.organisations.service import Directory, load_directory
 from casetafel.organisations.views import AdminViews
 from casetafel.settings import Settings
@@ -69,6 +71,7 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
         db.configure(settings)
     ladder = load_ladder(settings.config_dir)
     escalation = escalation_setup.start(settings.config_dir)
+    meetings = load_meetings(settings.config_dir, ladder)
     notifications.configure_mail(settings.base_url)
     sections.register_dashboard_section("notifications", _notifications_panel)
 
@@ -99,6 +102,7 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
             NotificationViews,
             AuditViews,
             AdminViews,
+            PersonViews,
             WebViews,
         ],
         dependencies={"actor": Provide(page_actor)},
@@ -123,7 +127,14 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
             "directory": Provide(_directory, sync_to_thread=False),
             "ladder": Provide(_ladder, sync_to_thread=False),
         },
-        state=State({"settings": settings, "ladder": ladder, "escalation": escalation}),
+        state=State(
+            {
+                "settings": settings,
+                "ladder": ladder,
+                "escalation": escalation,
+                "meetings": meetings,
+            }
+        ),
         lifespan=[lifespan],
         template_config=template_config(),
         csrf_config=CSRFConfig(

@@ -163,14 +163,17 @@ def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[int]]) -> C
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
     from casetafel.escalation.setup import load_config
     from casetafel.ladder import load_ladder
+    from casetafel.meetings.config import load_meetings
     from casetafel.organisations.config import load_regions
 
     ladder = load_ladder(settings.config_dir)
     regions = load_regions(settings.config_dir)
     escalation = load_config(settings.config_dir)
+    meetings = load_meetings(settings.config_dir, ladder)
     print(
         f"configuration OK: {settings.config_dir} "
         f"({len(ladder.levels)} levels, {len(escalation.default.rules)} rules, "
+        f"{len(meetings.kinds)} meeting kinds, "
         f"{len(regions)} region(s), database "
         f"{'SQLite' if settings.is_sqlite else 'PostgreSQL'})"
     )

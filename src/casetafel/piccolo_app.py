@@ -16,6 +16,16 @@ from casetafel.cases.models import (
 )
 from casetafel.escalation.models import Deadline, Escalation
 from casetafel.mail.models import OutboxMessage
+from casetafel.meetings.models import (
+    Action,
+    AgendaItem,
+    Attendee,
+    Decision,
+    FeedToken,
+    Meeting,
+    Occurrence,
+    OccurrenceReply,
+)
 from casetafel.notifications.models import Notification
 from casetafel.organisations.models import Municipality, Organisation, Person, Region
 
@@ -45,6 +55,14 @@ TABLES = [
     Escalation,
     Deadline,
     Notification,
+    Meeting,
+    Occurrence,
+    Attendee,
+    OccurrenceReply,
+    AgendaItem,
+    Decision,
+    Action,
+    FeedToken,
 ]
 
 APP_CONFIG = AppConfig(

@@ -1,6 +1,6 @@
 from typing import TYPE_CHECKING
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Serial, Varchar
 from piccolo.table import Table
 
 
@@ -47,3 +47,6 @@ class Person(Table, tablename="person"):
     email = Varchar(length=254)
     function = Varchar(length=200, default="")
     organisation = ForeignKey(references=Organisation, null=False, on_delete=OnDelete.restrict)
+    # Persons are never deleted (meetings refer to them); a deactivated one is not offered.
+    active = Boolean(default=True)
+    version = Integer(default=1)

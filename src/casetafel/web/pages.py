@@ -45,6 +45,8 @@ FLASH_MESSAGES = {
     "afgesloten": ("success", "De casus is afgesloten."),
     "verplaatst": ("success", "De casus is verplaatst naar een ander niveau."),
     "overleg": ("success", "Het overleg is vastgelegd."),
+    "deelnemer-toegevoegd": ("success", "De deelnemer is toegevoegd."),
+    "deelnemer-gedeactiveerd": ("success", "De deelnemer is gedeactiveerd."),
     "uitgelogd": ("info", "U bent uitgelogd."),
 }
 

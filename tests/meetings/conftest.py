@@ -1,0 +1,67 @@
+"""Fixtures of the meetings tests: the context the services need, a real SMTP server that
+receives what the outbox sends, and helpers to read the invites that arrived."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+
+from casetafel import clock
+from casetafel.escalation.setup import load_config
+from casetafel.mail.sender import send_due
+from casetafel.meetings.config import load_meetings
+from casetafel.meetings.context import MeetingContext
+from casetafel.organisations.service import Directory
+from casetafel.settings import Settings
+from tests.conftest import REPO
+from tests.support.smtp import SmtpServer, free_port
+
+# Wednesday 25 November 2026, 09:00 in Amsterdam: the tests' "now".
+NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=clock.AMSTERDAM).astimezone(UTC)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ctx(settings: Settings, directory: Directory, smtp_server: SmtpServer) -> MeetingContext:
+    clock.set_clock(lambda: NOW)
+    escalation = load_config(REPO / "config")
+    return MeetingContext(
+        settings=dataclasses.replace(settings, smtp_url=smtp_server.url),
+        meetings=load_meetings(REPO / "config", escalation.ladder),
+        escalation=escalation,
+        directory=directory,
+    )
+
+
+async def deliver(ctx: MeetingContext, server: SmtpServer) -> list[EmailMessage]:
+    """Send what the outbox holds; the messages the server got in this round."""
+    before = len(server.recorder.received)
+    await send_due(ctx.settings, clock.now())
+    received = server.recorder.received[before:]
+    return [message_from_bytes(item.data, policy=policy.default) for item in received]  # type: ignore[misc]
+
+
+def calendar_of(message: EmailMessage) -> bytes:
+    """The text/calendar part's bytes, exactly as sent."""
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload
+    raise AssertionError("no text/calendar part")
