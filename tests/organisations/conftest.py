@@ -9,6 +9,7 @@ import pytest
 
 from casetafel.access.models import AuditEvent
 from casetafel.organisations.models import Organisation, Person, Region
+from tests.e2e.conftest import browser_page, live_server, server_env  # noqa: F401  (browser test)
 
 
 @pytest.fixture
