@@ -132,6 +132,7 @@ def test_more_workers_need_postgresql(config_copy: Path) -> None:
         ["create-token"],
         ["revoke-token"],
         ["sweep"],
+        ["send-reminders"],
         ["audit", "verify"],
         ["mail-sink"],
     ],

@@ -28,9 +28,14 @@ from casetafel.escalation import setup as escalation_setup
 from casetafel.escalation.api import EscalationApi
 from casetafel.escalation.views import EscalationViews
 from casetafel.ladder import Ladder, load_ladder
+from casetafel.mail import imap
 from casetafel.mail import jobs as mail_jobs
 from casetafel.mail.views import DevMailViews, MailQueueViews
+from casetafel.meetings import agenda_views, rsvp
+from casetafel.meetings import jobs as meetings_jobs
 from casetafel.meetings.config import load_meetings
+from casetafel.meetings.feed_views import AgendaViews, FeedViews
+from casetafel.meetings.views import MeetingViews, RsvpViews
 from casetafel.notifications import service as notifications
 from casetafel.notifications.views import NotificationViews
 from casetafel.organisations.persons_views import PersonViews
@@ -72,6 +77,7 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
     ladder = load_ladder(settings.config_dir)
     escalation = escalation_setup.start(settings.config_dir)
     meetings = load_meetings(settings.config_dir, ladder)
+    agenda_views.install_sections(meetings, escalation)
     notifications.configure_mail(settings.base_url)
     sections.register_dashboard_section("notifications", _notifications_panel)
 
@@ -86,6 +92,9 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
         account_jobs.register(scheduler)
         mail_jobs.register(scheduler, settings)
         escalation_jobs.register(scheduler, escalation)
+        meeting_context = meetings_jobs.from_state(app.state)
+        meetings_jobs.register(scheduler, meeting_context)
+        imap.register(scheduler, settings, lambda raw: rsvp.handle_inbound(raw, meeting_context()))
         scheduler.start()
         try:
             yield
@@ -99,6 +108,8 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
             LoginController,
             CaseViews,
             EscalationViews,
+            agenda_views.AgendaItemViews,
+            MeetingViews,
             NotificationViews,
             AuditViews,
             AdminViews,
@@ -110,6 +121,7 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
     )
     pages.register(MailQueueViews)
     pages.register(DevMailViews)
+    pages.register(AgendaViews)
     api = Router(
         path="/",
         route_handlers=[CaseApi, EscalationApi],
@@ -119,6 +131,8 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
         route_handlers=[
             pages,
             api,
+            FeedViews,
+            RsvpViews,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),
@@ -143,7 +157,7 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/api/"],
+            exclude=["/api/", "/feeds/"],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware],

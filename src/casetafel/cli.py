@@ -121,6 +121,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep.set_defaults(handler=_run(_sweep))
 
+    reminders = commands.add_parser(
+        "send-reminders", help="queue the meeting reminders that are due (one round, for cron)"
+    )
+    reminders.add_argument(
+        "--now",
+        default=None,
+        help="act as if it were this moment, ISO 8601 with a time zone (default: now)",
+    )
+    reminders.set_defaults(handler=_run(_send_reminders))
+
     send_mail = commands.add_parser(
         "send-mail", help="send the mail that is due from the outbox (one round)"
     )
@@ -274,6 +284,29 @@ async def _sweep(settings: Settings, args: argparse.Namespace) -> int:
         + (f", FAILED cases: {report.failed}" if report.failed else "")
     )
     return 1 if report.failed else 0
+
+
+async def _send_reminders(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from casetafel.meetings.jobs import context_for
+    from casetafel.meetings.reminders import send_reminders
+
+    moment: datetime | None = None
+    if args.now:
+        try:
+            moment = datetime.fromisoformat(args.now)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            print(
+                "casetafel: --now: use ISO 8601 with a time zone, e.g. 2026-12-01T09:00+01:00",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+    queued = await send_reminders(await context_for(settings), moment)
+    print(f"reminders: {queued} queued (the outbox sends them)")
+    return 0
 
 
 async def _revoke_token(settings: Settings, args: argparse.Namespace) -> int:

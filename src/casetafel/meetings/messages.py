@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Literal
 
-from casetafel import clock
+from casetafel import clock, db
 from casetafel.invites import calendar as ical
 from casetafel.invites.tokens import sign_rsvp
 from casetafel.mail import messages as mail
@@ -87,6 +87,9 @@ async def send(
     meeting = snapshot.meeting
     sequence = occurrence.sequence if occurrence else meeting.sequence
     queued = 0
+    references = snapshot.references
+    if occurrence is not None and occurrence.recurrence_id is not None:
+        references = await occurrence_references(meeting.id, occurrence.recurrence_id)
     for attendee in recipients:
         rsvp = ctx.link(f"/rsvp/{rsvp_token(meeting, attendee, ctx)}")
         calendar_bytes, method = _calendar(snapshot, kind, attendee, rsvp, ctx, occurrence)
@@ -106,7 +109,9 @@ async def send(
             else (meeting.start_at, meeting.end_at)
         )
         subject = f"{SUBJECTS[kind]}: {meeting.title}, {when(start, end)}"
-        text, html = _bodies(snapshot, kind, attendee, rsvp, start, end)
+        # Users read the agenda in casetafel; persons, who cannot log in, on their RSVP page.
+        agenda = ctx.link(f"/overleggen/{meeting.id}") if attendee.user is not None else rsvp
+        text, html = _bodies(snapshot, kind, attendee, rsvp, agenda, start, end, references)
         queued += await outbox.enqueue(
             mail.build(
                 idempotency_key=key,
@@ -124,6 +129,17 @@ async def send(
             )
         )
     return queued
+
+
+async def occurrence_references(meeting_id: int, recurrence_id: datetime) -> list[str]:
+    """The cases on the agenda of one occurrence of a series."""
+    rows = await db.fetch(
+        'SELECT DISTINCT c.reference FROM agenda_item a JOIN case_file c ON c.id = a."case"'
+        " WHERE a.meeting = {} AND a.occurrence_at = {} ORDER BY c.reference",
+        meeting_id,
+        recurrence_id,
+    )
+    return [row["reference"] for row in rows]
 
 
 def rsvp_token(meeting: Meeting, attendee: Attendee, ctx: MeetingContext) -> str:
@@ -225,8 +241,10 @@ def _bodies(
     kind: Kind,
     attendee: Attendee,
     rsvp: str,
+    agenda: str,
     start: datetime,
     end: datetime,
+    case_references: list[str],
 ) -> tuple[str, str]:
     meeting = snapshot.meeting
     lead = {
@@ -237,7 +255,11 @@ def _bodies(
         "reminder": f"Herinnering: morgen of binnenkort is het overleg '{meeting.title}'.",
     }[kind]
     where = ", ".join(part for part in (meeting.location, meeting.video_url) if part) or "volgt"
-    references = ", ".join(snapshot.references) or "volgt"
+    references = ", ".join(case_references) or "volgt"
+    agenda_text = f"Agenda en stukken: {agenda}\n" if kind == "reminder" else ""
+    agenda_html = (
+        f'<p><a href="{escape(agenda)}">Agenda en stukken</a></p>' if kind == "reminder" else ""
+    )
     answer = (
         ""
         if kind in ("cancel", "uninvite")
@@ -246,7 +268,7 @@ def _bodies(
     text = (
         f"Beste {attendee.name},\n\n{lead}\n\n"
         f"Wanneer: {when(start, end)}\nWaar: {where}\nCasussen (kenmerk): {references}\n\n"
-        f"{answer}\n"
+        f"{agenda_text}{answer}\n"
         "Deze e-mail bevat bewust geen persoonsgegevens; de stukken staan in casetafel.\n\n"
         f"{meeting.organizer_name}\n"
     )
@@ -258,7 +280,7 @@ def _bodies(
     html = (
         f"<p>Beste {escape(attendee.name)},</p><p>{escape(lead)}</p>"
         f"<p>Wanneer: {escape(when(start, end))}<br>Waar: {escape(where)}<br>"
-        f"Casussen (kenmerk): {escape(references)}</p>{answer_html}"
+        f"Casussen (kenmerk): {escape(references)}</p>{agenda_html}{answer_html}"
         "<p>Deze e-mail bevat bewust geen persoonsgegevens; de stukken staan in casetafel.</p>"
         f"<p>{escape(meeting.organizer_name)}</p>"
     )

@@ -164,7 +164,7 @@ async def reschedule(
     if errors:
         raise ValidationFailed(errors)
     async with db.transaction():
-        meeting = await _locked(meeting_id, expected_version)
+        meeting = await locked(meeting_id, expected_version)
         moved = (start, end) != (meeting.start_at, meeting.end_at)
         changed = moved or (location.strip(), video_url.strip()) != (
             meeting.location,
@@ -188,7 +188,7 @@ async def reschedule(
             meeting, f"Overleg verplaatst naar {messages.when(start, end)}", actor, ctx
         )
         await audit.record(actor, "meeting.reschedule", details={"meeting": meeting.id})
-        snapshot = await load_snapshot(await _reload(meeting.id), ctx)
+        snapshot = await load_snapshot(await reload(meeting.id), ctx)
         await messages.send(snapshot, "update", snapshot.attendees, ctx)
     return _warnings(start, end, ctx)
 
@@ -199,13 +199,13 @@ async def cancel_meeting(
     """Call the meeting off: a CANCEL to everyone still invited."""
     await meeting_for(actor, meeting_id, manage=True)
     async with db.transaction():
-        meeting = await _locked(meeting_id, expected_version)
+        meeting = await locked(meeting_id, expected_version)
         if meeting.status == "cancelled":
             raise Conflict("Dit overleg is al geannuleerd.")
         await _bump(meeting, {Meeting.status: "cancelled"})
         await _case_timeline(meeting, "Overleg geannuleerd", actor, ctx)
         await audit.record(actor, "meeting.cancel", details={"meeting": meeting.id})
-        snapshot = await load_snapshot(await _reload(meeting.id), ctx)
+        snapshot = await load_snapshot(await reload(meeting.id), ctx)
         await messages.send(snapshot, "cancel", snapshot.attendees, ctx)
 
 
@@ -221,7 +221,7 @@ async def add_attendee(
     [person] = await _people([choice])
     errors = _check_people([choice], [person])
     async with db.transaction():
-        meeting = await _locked(meeting_id, expected_version)
+        meeting = await locked(meeting_id, expected_version)
         _check_open(meeting)
         present = await _active(meeting.id)
         if any(a.email.lower() == person["email"].lower() for a in present):
@@ -241,7 +241,7 @@ async def add_attendee(
         await audit.record(
             actor, "meeting.attendee_add", details={"meeting": meeting.id, "email": person["email"]}
         )
-        snapshot = await load_snapshot(await _reload(meeting.id), ctx)
+        snapshot = await load_snapshot(await reload(meeting.id), ctx)
         await messages.send(snapshot, "update", snapshot.attendees, ctx)
 
 
@@ -256,7 +256,7 @@ async def remove_attendee(
     """The removed attendee gets a CANCEL for them alone; the others an updated REQUEST."""
     await meeting_for(actor, meeting_id, manage=True)
     async with db.transaction():
-        meeting = await _locked(meeting_id, expected_version)
+        meeting = await locked(meeting_id, expected_version)
         _check_open(meeting)
         present = await _active(meeting.id)
         removed = next((a for a in present if a.id == attendee_id), None)
@@ -273,7 +273,7 @@ async def remove_attendee(
             "meeting.attendee_remove",
             details={"meeting": meeting.id, "email": removed.email},
         )
-        snapshot = await load_snapshot(await _reload(meeting.id), ctx)
+        snapshot = await load_snapshot(await reload(meeting.id), ctx)
         await messages.send(snapshot, "uninvite", [removed], ctx)
         await messages.send(snapshot, "update", snapshot.attendees, ctx)
 
@@ -426,16 +426,18 @@ def _check_open(meeting: Meeting) -> None:
         raise Conflict("Dit overleg is geannuleerd en kan niet meer worden gewijzigd.")
 
 
-async def _locked(meeting_id: int, expected_version: int | None) -> Meeting:
+async def locked(meeting_id: int, expected_version: int | None) -> Meeting:
+    """The meeting, locked against other changes until the transaction ends (PostgreSQL;
+    SQLite serialises write transactions), and checked against the version a form had."""
     if not db.is_sqlite():
         await db.fetch("SELECT id FROM meeting WHERE id = {} FOR UPDATE", meeting_id)
-    meeting = await _reload(meeting_id)
+    meeting = await reload(meeting_id)
     if expected_version is not None and meeting.version != expected_version:
         raise Conflict(STALE)
     return meeting
 
 
-async def _reload(meeting_id: int) -> Meeting:
+async def reload(meeting_id: int) -> Meeting:
     meeting = await Meeting.objects().where(Meeting.id == meeting_id).first()
     assert meeting is not None
     return meeting

@@ -24,6 +24,7 @@ KIND_SUBJECTS = {
     "overdue": "casusoverleg te laat",
     "missed": "termijn verstreken",
     "bij_missing": "BIJ-melding ontbreekt",
+    "declined": "afmelding voor een overleg",
 }
 
 

@@ -48,6 +48,30 @@ FLASH_MESSAGES = {
     "deelnemer-toegevoegd": ("success", "De deelnemer is toegevoegd."),
     "deelnemer-gedeactiveerd": ("success", "De deelnemer is gedeactiveerd."),
     "uitgelogd": ("info", "U bent uitgelogd."),
+    "geagendeerd": ("success", "De casus staat op de agenda."),
+    "agenda-volgorde": ("success", "De volgorde van de agenda is aangepast."),
+    "van-agenda": ("success", "Het agendapunt is van de agenda gehaald."),
+    "uitkomst": ("success", "De uitkomst is vastgelegd."),
+    "besluit": ("success", "Het besluit is vastgelegd."),
+    "actie": ("success", "De actie is vastgelegd."),
+    "actie-gereed": ("success", "De actie is gereedgemeld."),
+    "verwezen": ("success", "De casus is verwezen; hieronder ziet u op welke agenda."),
+    "gepland": ("success", "Het overleg is gepland; de uitnodigingen worden verstuurd."),
+    "gepland-buiten-werktijd": (
+        "warning",
+        "Het overleg is gepland en de uitnodigingen worden verstuurd. Let op: het valt "
+        "buiten de werktijden.",
+    ),
+    "overleg-verplaatst": ("success", "De wijziging is verstuurd naar alle deelnemers."),
+    "overleg-verplaatst-buiten-werktijd": (
+        "warning",
+        "De wijziging is verstuurd. Let op: het overleg valt nu buiten de werktijden.",
+    ),
+    "overleg-geannuleerd": ("success", "Het overleg is geannuleerd; de deelnemers horen het."),
+    "uitgenodigd": ("success", "De deelnemer is uitgenodigd; de anderen krijgen de wijziging."),
+    "afgemeld": ("success", "De deelnemer is afgemeld en krijgt een annulering."),
+    "bijeenkomst-gewijzigd": ("success", "De wijziging van deze bijeenkomst is verstuurd."),
+    "antwoord": ("success", "Het antwoord is verwerkt."),
 }
 
 

@@ -23,6 +23,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "escalation" / "templates",
     PACKAGE / "notifications" / "templates",
     PACKAGE / "mail" / "templates",
+    PACKAGE / "meetings" / "templates",
 ]
 
 MONTHS = [
