@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_cases.py --engine both --cases 300000
 	$(BIN)/python bench/bench_sweep.py --engine both --cases 300000
 	$(BIN)/python bench/bench_slots.py
+	$(BIN)/python bench/bench_invites.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

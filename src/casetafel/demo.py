@@ -7,7 +7,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from casetafel import clock
+from casetafel import clock, demo_meetings
 from casetafel.access.policy import Actor, Role
 from casetafel.accounts.models import User
 from casetafel.accounts.service import actor_for, create_user
@@ -83,6 +83,7 @@ async def load_demo(settings: Settings, *, only_if_empty: bool) -> bool:
         return False
     await _users()
     await _cases(settings)
+    await demo_meetings.load(settings, load_config(settings.config_dir))
     # Act on what is due already (BIJ notices that should have come), as the app would.
     await sweep(load_config(settings.config_dir))
     return True
