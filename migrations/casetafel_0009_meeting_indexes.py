@@ -7,7 +7,7 @@ from piccolo.querystring import QueryString
 
 ID = "2026-11-25T12:00:01:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "indexes for series, attendees by meeting and agenda items by occurrence"
+DESCRIPTION = "indexes for series, attendees, agenda items by occurrence, missed deadlines"
 
 
 async def forwards() -> MigrationManager:
@@ -24,6 +24,9 @@ async def forwards() -> MigrationManager:
 
 
 INDEXES = [
+    # The dashboard's overdue conferences and BIJ alerts: missed deadlines by kind, newest first.
+    "CREATE INDEX IF NOT EXISTS deadline_missed_kind_due ON deadline (kind, due_at)"
+    " WHERE state = 'missed'",
     "CREATE INDEX IF NOT EXISTS meeting_series_start ON meeting (start_at) WHERE rrule IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS agenda_item_meeting_occurrence ON agenda_item (meeting, occurrence_at)",
     "CREATE INDEX IF NOT EXISTS meeting_attendee_meeting_active ON meeting_attendee (meeting)"

@@ -203,7 +203,8 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
         f'SELECT {columns} FROM deadline d JOIN case_file c ON c.id = d."case"'
         f" WHERE {scope} AND c.status = 'open' AND d.state = 'missed'"
         " AND d.kind = 'conference_due' AND d.level = c.level AND d.entered_at = c.level_since"
-        " ORDER BY d.due_at LIMIT 50",
+        # Newest first: missed rows pile up over the years, current stays are at the end.
+        " ORDER BY d.due_at DESC LIMIT 50",
         *args,
     )
     week_end = clock.end_of_working_day(_sunday(clock.today()))
@@ -221,7 +222,7 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
             f'SELECT {columns} FROM deadline d JOIN case_file c ON c.id = d."case"'
             f" WHERE {scope} AND c.status = 'open' AND c.bij_notice_date IS NULL"
             " AND d.kind = 'bij_missing' AND d.state = 'missed'"
-            " ORDER BY d.due_at LIMIT 50",
+            " ORDER BY d.due_at DESC LIMIT 50",
             *args,
         )
     board = EscalationDashboard(
