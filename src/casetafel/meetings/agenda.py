@@ -117,7 +117,6 @@ class AgendaView:
     can_edit: bool
     # For the action form: ("organisation:12" | "person:7", label).
     owners: list[tuple[str, str]]
-    today: date
 
     @property
     def anchor(self) -> str:
@@ -387,9 +386,10 @@ async def add_action(
     return ItemRef(meeting.id, item.occurrence_at, case.reference)
 
 
-async def complete_action(actor: Actor, action_id: int) -> ItemRef:
+async def complete_action(actor: Actor, action_id: int) -> str:
     """Mark an action done: by the coordinator of the case's region, or by a user of the
-    organisation that owns it (or of the owning person's organisation)."""
+    organisation that owns it (or of the owning person's organisation). Returns the case's
+    reference."""
     action = await Action.objects().where(Action.id == action_id).first()
     case = await Case.objects().where(Case.id == action.case).first() if action else None
     if action is None or case is None:
@@ -416,10 +416,7 @@ async def complete_action(actor: Actor, action_id: int) -> ItemRef:
             case_reference=case.reference,
             details={"action": action.id},
         )
-    item = await AgendaItem.objects().where(AgendaItem.id == action.agenda_item).first()
-    return ItemRef(
-        item.meeting if item else 0, item.occurrence_at if item else None, case.reference
-    )
+    return str(case.reference)
 
 
 async def open_actions(actor: Actor, case_id: int, ladder: Ladder) -> list[ActionRow]:
@@ -501,7 +498,6 @@ async def agenda_for(
         items=views,
         can_edit=editable,
         owners=await _owner_options(meeting.region, ctx) if editable else [],
-        today=clock.today(),
     )
 
 
@@ -544,8 +540,9 @@ async def _case_for_agenda(actor: Actor, reference: str, ctx: MeetingContext) ->
     try:
         case = await cases.visible_case(actor, reference, ctx.directory, ctx.escalation.ladder)
     except NotFound:
+        shown = reference.strip()[:40]
         raise ValidationFailed(
-            {"reference": f"Casus {reference.strip()} bestaat niet of u heeft er geen toegang toe."}
+            {"reference": f"Casus {shown} bestaat niet of u heeft er geen toegang toe."}
         ) from None
     if case.status != "open":
         raise ValidationFailed(

@@ -154,10 +154,10 @@ class AgendaItemViews(Controller):
         self, request: Req, actor: CurrentActor, action_id: FromPath[int], data: Form
     ) -> Response[Any]:
         try:
-            done = await agenda.complete_action(actor, action_id)
+            reference = await agenda.complete_action(actor, action_id)
         except (ValidationFailed, Conflict) as failure:
             return _problem(request, failure)
-        return Redirect(_back(single(data, "terug"), f"/casussen/{done.reference}", "actie-gereed"))
+        return Redirect(_back(single(data, "terug"), f"/casussen/{reference}", "actie-gereed"))
 
     @post("/casussen/{reference:str}/verwijzen")
     async def refer(
