@@ -283,3 +283,33 @@ async def test_an_attendee_list_with_an_attendee_twice_is_refused(users, directo
     )
     with pytest.raises(ValidationFailed, match="Dubbel uitgenodigd"):
         await service.plan_meeting(users.actors["coordinator"], draft, ctx)
+
+
+async def test_a_monthly_regiegroep_meeting_on_the_first_tuesday(users, ctx, smtp_server):
+    from casetafel.meetings.forms import PlanForm, rrule_of
+    from casetafel.meetings.queries import upcoming_occurrences
+
+    errors: dict[str, str] = {}
+    start = local(TUESDAY, 13)  # Tuesday 1 December 2026: the first Tuesday
+    rule = rrule_of(PlanForm({"repeat": "monthly"}), start, errors)
+    assert rule == "FREQ=MONTHLY;BYDAY=1TU" and not errors
+    draft = service.MeetingDraft(
+        kind="regiegroep-overleg",
+        title="Overleg landelijke regiegroep",
+        start=start,
+        end=start + timedelta(hours=2),
+        attendees=[service.AttendeeChoice("required", user_id=users.actors["regiegroep"].user_id)],
+        rrule=rule,
+    )
+    result = await service.plan_meeting(users.actors["coordinator"], draft, ctx)
+    meeting = await Meeting.objects().where(Meeting.id == result.meeting_id).first()
+    starts = [o.start_at for o in await upcoming_occurrences(meeting, clock.now(), count=4)]
+    assert [clock.local(s).date() for s in starts] == [
+        date(2026, 12, 1),
+        date(2027, 1, 5),
+        date(2027, 2, 2),
+        date(2027, 3, 2),
+    ]
+    assert {clock.local(s).hour for s in starts} == {13}
+    last = rrule_of(PlanForm({"repeat": "monthly"}), local(date(2026, 12, 29), 10), {})
+    assert last == "FREQ=MONTHLY;BYDAY=-1TU"

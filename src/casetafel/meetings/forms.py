@@ -12,7 +12,11 @@ from casetafel.meetings.queries import choice_of
 from casetafel.meetings.service import AttendeeChoice
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR")
-REPEATS = {"none": "Eenmalig", "weekly": "Elke week op deze dag"}
+REPEATS = {
+    "none": "Eenmalig",
+    "weekly": "Elke week op deze dag",
+    "monthly": "Elke maand op deze weekdag (bijvoorbeeld de eerste dinsdag)",
+}
 
 
 @dataclass(frozen=True)
@@ -120,19 +124,26 @@ def window(form: PlanForm, errors: dict[str, str]) -> tuple[datetime, datetime] 
 
 
 def rrule_of(form: PlanForm, start: datetime | None, errors: dict[str, str]) -> str | None:
-    """FREQ=WEEKLY on the start's weekday, until the date given (if any)."""
-    if form.get("repeat") in ("", "none"):
+    """Weekly on the start's weekday, or monthly on its n-th weekday (the last one when the
+    start falls in the month's last week), until the date given (if any)."""
+    repeat = form.get("repeat")
+    if repeat in ("", "none"):
         return None
-    if form.get("repeat") != "weekly":
-        errors["repeat"] = "Kies eenmalig of wekelijks."
+    if repeat not in REPEATS:
+        errors["repeat"] = "Kies eenmalig, wekelijks of maandelijks."
         return None
     if start is None:
         return None
-    weekday = clock.local(start).weekday()
+    local_start = clock.local(start)
+    weekday = local_start.weekday()
     if weekday > 4:
         errors["repeat"] = "Een vast overleg valt op een werkdag."
         return None
-    rule = f"FREQ=WEEKLY;BYDAY={WEEKDAYS[weekday]}"
+    if repeat == "weekly":
+        rule = f"FREQ=WEEKLY;BYDAY={WEEKDAYS[weekday]}"
+    else:
+        nth = (local_start.day - 1) // 7 + 1
+        rule = f"FREQ=MONTHLY;BYDAY={nth if nth < 5 else -1}{WEEKDAYS[weekday]}"
     until = parse_date(form.get("until"), "until", errors)
     if until is not None:
         last = moment(until + timedelta(days=1), time(0)).astimezone(UTC)

@@ -76,10 +76,17 @@ async def upcoming_occurrences(
         meeting.rrule,
         [Override(o.recurrence_id, o.start_at, o.end_at, o.status, o.sequence) for o in overrides],
         since,
-        since + timedelta(weeks=UPCOMING_WEEKS if meeting.rrule else 520),
+        since + _horizon(meeting.rrule),
         base_sequence=meeting.sequence,
     )
     return found[:count]
+
+
+def _horizon(rrule: str | None) -> timedelta:
+    """How far ahead to look for the next occurrences: a monthly series needs a year."""
+    if rrule is None:
+        return timedelta(weeks=520)
+    return timedelta(weeks=UPCOMING_WEEKS if "FREQ=WEEKLY" in rrule.upper() else 52)
 
 
 @dataclass(frozen=True)
