@@ -12,7 +12,7 @@ from casetafel.accounts.models import User
 from casetafel.accounts.service import actor_for
 from casetafel.cases.models import Case
 from casetafel.escalation.config import EscalationConfig
-from casetafel.meetings import agenda, service
+from casetafel.meetings import referrals, service
 from casetafel.meetings.config import load_meetings
 from casetafel.meetings.context import MeetingContext
 from casetafel.organisations import persons
@@ -61,7 +61,7 @@ async def _triage(coordinator: Actor, person_ids: list[int], ctx: MeetingContext
         ctx,
     )
     for case in await _open_cases("local", REFERRALS):
-        await agenda.refer_to_next(
+        await referrals.refer_to_next(
             coordinator, case.reference, "triage", "Kan de regio helpen met huisvesting?", ctx
         )
 

@@ -15,7 +15,7 @@ from casetafel.cases import service as cases
 from casetafel.cases.models import TimelineEvent
 from casetafel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casetafel.escalation.models import Deadline
-from casetafel.meetings import agenda
+from casetafel.meetings import actions, agenda, referrals
 from casetafel.meetings.models import Action, AgendaItem, Decision, Meeting, Occurrence
 from casetafel.organisations.models import Organisation
 from tests.meetings.conftest import local
@@ -52,7 +52,7 @@ async def test_a_referral_closes_at_monday_noon_for_the_tuesday_triage(
     triage = await standing_triage(users, ctx)
     case = await new_case(coordinator, ctx)
     set_local(MONDAY, hour, minute)
-    meeting_id, occurrence_at = await agenda.refer_to_next(
+    meeting_id, occurrence_at = await referrals.refer_to_next(
         coordinator, case.reference, "triage", QUESTION, ctx
     )
     assert (meeting_id, occurrence_at) == (triage, local(lands_on, 10))
@@ -68,10 +68,10 @@ async def test_a_referral_in_the_week_before_goes_to_the_first_triage(users, ctx
     coordinator = users.actors["coordinator"]
     await standing_triage(users, ctx)
     case = await new_case(coordinator, ctx)
-    target = await agenda.referral_target(case.region_id, "triage", ctx.meetings, clock.now())
+    target = await referrals.referral_target(case.region_id, "triage", ctx.meetings, clock.now())
     assert target is not None
     assert (target.occurrence_at, target.cutoff) == (local(TUESDAY, 10), local(MONDAY, 12))
-    _, occurrence_at = await agenda.refer_to_next(coordinator, case.reference, "triage", "", ctx)
+    _, occurrence_at = await referrals.refer_to_next(coordinator, case.reference, "triage", "", ctx)
     assert occurrence_at == local(TUESDAY, 10)
 
 
@@ -87,7 +87,7 @@ async def test_a_cancelled_triage_is_skipped(users, ctx):
         sequence=1,
     ).save()
     case = await new_case(coordinator, ctx)
-    _, occurrence_at = await agenda.refer_to_next(coordinator, case.reference, "triage", "", ctx)
+    _, occurrence_at = await referrals.refer_to_next(coordinator, case.reference, "triage", "", ctx)
     assert occurrence_at == local(NEXT_TUESDAY, 10)
 
 
@@ -106,11 +106,13 @@ async def test_a_moved_triage_keeps_its_slot_and_takes_its_cutoff_from_the_new_t
     ).save()
     case = await new_case(coordinator, ctx)
     set_local(TUESDAY, 11, 0)
-    _, occurrence_at = await agenda.refer_to_next(coordinator, case.reference, "triage", "", ctx)
+    _, occurrence_at = await referrals.refer_to_next(coordinator, case.reference, "triage", "", ctx)
     assert occurrence_at == local(TUESDAY, 10)
     other = await new_case(coordinator, ctx)
     set_local(TUESDAY, 12, 1)
-    _, occurrence_at = await agenda.refer_to_next(coordinator, other.reference, "triage", "", ctx)
+    _, occurrence_at = await referrals.refer_to_next(
+        coordinator, other.reference, "triage", "", ctx
+    )
     assert occurrence_at == local(NEXT_TUESDAY, 10)
 
 
@@ -118,10 +120,10 @@ async def test_no_standing_meeting_in_the_region_is_a_dutch_error(users, ctx):
     coordinator = users.actors["coordinator"]
     case = await new_case(coordinator, ctx)
     with pytest.raises(ValidationFailed) as refused:
-        await agenda.refer_to_next(coordinator, case.reference, "triage", "", ctx)
+        await referrals.refer_to_next(coordinator, case.reference, "triage", "", ctx)
     assert "Deze regio heeft geen wekelijkse triage" in refused.value.errors["kind"]
     with pytest.raises(ValidationFailed) as wrong_kind:
-        await agenda.refer_to_next(coordinator, case.reference, "casusoverleg", "", ctx)
+        await referrals.refer_to_next(coordinator, case.reference, "casusoverleg", "", ctx)
     assert "kind" in wrong_kind.value.errors
     assert await AgendaItem.count() == 0
 
@@ -131,13 +133,13 @@ async def test_a_referral_is_checked_and_written_to_the_timeline_and_audit_log(u
     await standing_triage(users, ctx)
     case = await new_case(coordinator, ctx)
     with pytest.raises(ValidationFailed) as too_long:
-        await agenda.refer_to_next(coordinator, case.reference, "triage", "x" * 1001, ctx)
+        await referrals.refer_to_next(coordinator, case.reference, "triage", "x" * 1001, ctx)
     assert "maximaal 1000 tekens" in too_long.value.errors["question"]
     with pytest.raises(Forbidden):
-        await agenda.refer_to_next(users.actors["velsen"], case.reference, "triage", "", ctx)
-    await agenda.refer_to_next(coordinator, case.reference, "triage", QUESTION, ctx)
+        await referrals.refer_to_next(users.actors["velsen"], case.reference, "triage", "", ctx)
+    await referrals.refer_to_next(coordinator, case.reference, "triage", QUESTION, ctx)
     with pytest.raises(ValidationFailed) as twice:
-        await agenda.refer_to_next(coordinator, case.reference, "triage", "", ctx)
+        await referrals.refer_to_next(coordinator, case.reference, "triage", "", ctx)
     assert "staat al op deze agenda" in twice.value.errors["reference"]
     event = await TimelineEvent.objects().where(TimelineEvent.kind == "agenda.added").first()
     assert event.summary.startswith("Verwezen naar Wekelijkse triage Kennemerland van 01-12-2026")
@@ -150,7 +152,7 @@ async def test_a_referral_is_checked_and_written_to_the_timeline_and_audit_log(u
         coordinator, closed.reference, "returned_home", "", ctx.directory, ctx.escalation.ladder
     )
     with pytest.raises(ValidationFailed) as shut:
-        await agenda.refer_to_next(coordinator, closed.reference, "triage", "", ctx)
+        await referrals.refer_to_next(coordinator, closed.reference, "triage", "", ctx)
     assert "afgesloten" in shut.value.errors["reference"]
 
 
@@ -284,7 +286,7 @@ async def test_a_decision_at_the_cases_level_meets_its_conference_deadline_and_t
         "conference_reminder": "pending",
         "time_box": "pending",
     }
-    await agenda.refer_to_next(coordinator, case.reference, "triage", QUESTION, ctx)
+    await referrals.refer_to_next(coordinator, case.reference, "triage", QUESTION, ctx)
     item = (await AgendaItem.objects().first()).id
     with pytest.raises(ValidationFailed) as early:
         await agenda.record_decision(coordinator, item, "Woning zoeken in de regio", ctx)
@@ -351,11 +353,11 @@ async def test_actions_are_validated(users, ctx):
     ]
     for (description, org, person, due), field in cases_:
         with pytest.raises(ValidationFailed) as refused:
-            await agenda.add_action(coordinator, item, description, org, person, due)
+            await actions.add_action(coordinator, item, description, org, person, due)
         assert field in refused.value.errors, (description[:10], org, person, due)
     with pytest.raises(Forbidden):
-        await agenda.add_action(users.actors["politie"], item, "Zelf doen", woonwaard, None, today)
-    await agenda.add_action(coordinator, item, "Woning aanbieden", woonwaard, None, today)
+        await actions.add_action(users.actors["politie"], item, "Zelf doen", woonwaard, None, today)
+    await actions.add_action(coordinator, item, "Woning aanbieden", woonwaard, None, today)
     action = await Action.objects().first()
     assert (action.case, action.agenda_item, action.owner_organisation, action.due_date) == (
         case.id,
@@ -379,7 +381,7 @@ async def test_open_and_overdue_actions_follow_the_readers_scope(users, ctx):
     for case in (shared, hidden):
         await agenda.add_item(coordinator, meeting_id, case.reference, "", None, ctx)
         item = (await AgendaItem.objects().where(AgendaItem.case == case.id).first()).id
-        await agenda.add_action(
+        await actions.add_action(
             coordinator,
             item,
             f"Buurtonderzoek {case.reference}",
@@ -389,21 +391,21 @@ async def test_open_and_overdue_actions_follow_the_readers_scope(users, ctx):
         )
     ladder = ctx.escalation.ladder
     politie = users.actors["politie"]
-    assert [a.reference for a in await agenda.open_actions(politie, shared.id, ladder)] == [
+    assert [a.reference for a in await actions.open_actions(politie, shared.id, ladder)] == [
         shared.reference
     ]
-    assert await agenda.open_actions(politie, hidden.id, ladder) == []
-    assert await agenda.overdue_actions(coordinator, ladder) == []
+    assert await actions.open_actions(politie, hidden.id, ladder) == []
+    assert await actions.overdue_actions(coordinator, ladder) == []
     set_local(date(2026, 12, 3), 9)
-    overdue = await agenda.overdue_actions(coordinator, ladder)
+    overdue = await actions.overdue_actions(coordinator, ladder)
     assert [(a.reference, a.days_overdue) for a in overdue] == [
         (shared.reference, 1),
         (hidden.reference, 1),
     ]
-    assert [a.reference for a in await agenda.overdue_actions(politie, ladder)] == [
+    assert [a.reference for a in await actions.overdue_actions(politie, ladder)] == [
         shared.reference
     ]
-    regiegroep = await agenda.overdue_actions(users.actors["regiegroep"], ladder)
+    regiegroep = await actions.overdue_actions(users.actors["regiegroep"], ladder)
     assert regiegroep == []
     logged = await AuditEvent.objects().where(AuditEvent.action == "dashboard.actions.read")
     assert json.loads(logged[-1].details)["references"] == [shared.reference]
@@ -418,20 +420,20 @@ async def test_the_coordinator_or_the_owner_completes_an_action(users, ctx):
     await agenda.add_item(coordinator, meeting_id, case.reference, "", None, ctx)
     item = (await AgendaItem.objects().first()).id
     politie_org = await organisation_id("politie-noord-holland")
-    await agenda.add_action(coordinator, item, "Buurtonderzoek", politie_org, None, clock.today())
-    await agenda.add_action(coordinator, item, "Tweede", politie_org, None, clock.today())
+    await actions.add_action(coordinator, item, "Buurtonderzoek", politie_org, None, clock.today())
+    await actions.add_action(coordinator, item, "Tweede", politie_org, None, clock.today())
     first, second = [a.id for a in await Action.objects().order_by(Action.id)]
     for outsider in ("woning", "velsen", "regiegroep"):
         with pytest.raises(Forbidden):
-            await agenda.complete_action(users.actors[outsider], first)
-    assert await agenda.complete_action(users.actors["politie"], first) == case.reference
+            await actions.complete_action(users.actors[outsider], first)
+    assert await actions.complete_action(users.actors["politie"], first) == case.reference
     with pytest.raises(Conflict):
-        await agenda.complete_action(coordinator, first)
-    await agenda.complete_action(coordinator, second)
+        await actions.complete_action(coordinator, first)
+    await actions.complete_action(coordinator, second)
     assert all(a.done_at is not None for a in await Action.objects())
     with pytest.raises(NotFound):
-        await agenda.complete_action(coordinator, 999_999)
-    assert await agenda.open_actions(coordinator, case.id, ctx.escalation.ladder) == []
+        await actions.complete_action(coordinator, 999_999)
+    assert await actions.open_actions(coordinator, case.id, ctx.escalation.ladder) == []
     with pytest.raises(Conflict):
         await agenda.remove_item(coordinator, item)
 
@@ -446,10 +448,10 @@ async def test_every_change_is_in_the_audit_log_and_the_chain_holds(users, ctx):
     other = (await AgendaItem.objects().where(AgendaItem.case == second.id).first()).id
     await agenda.move_item(coordinator, item, "down")
     await agenda.record_outcome(coordinator, item, "Besproken")
-    await agenda.add_action(
+    await actions.add_action(
         coordinator, item, "Bellen", await organisation_id("woonwaard"), None, clock.today()
     )
-    await agenda.complete_action(coordinator, (await Action.objects().first()).id)
+    await actions.complete_action(coordinator, (await Action.objects().first()).id)
     await agenda.remove_item(coordinator, other)
     set_local(TUESDAY, 16)
     await agenda.record_decision(coordinator, item, "Doorgaan", ctx)

@@ -8,7 +8,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 from casetafel.access.policy import Actor
-from casetafel.meetings import agenda
+from casetafel.meetings import actions, agenda
 from casetafel.meetings.context import MeetingContext
 from casetafel.meetings.models import Action, AgendaItem, Meeting
 from casetafel.organisations.models import Organisation
@@ -123,7 +123,7 @@ async def add_action(
 ) -> int:
     await agenda.add_item(coordinator, meeting_id, reference, "", None, ctx)
     item = (await AgendaItem.objects().order_by(AgendaItem.id, ascending=False).first()).id
-    await agenda.add_action(
+    await actions.add_action(
         coordinator, item, "Buurtonderzoek doen", await politie_organisation(), None, due
     )
     return int((await Action.objects().order_by(Action.id, ascending=False).first()).id)
@@ -272,7 +272,7 @@ async def test_the_agenda_partial_has_unique_ids_and_masks_for_partners(users, c
         for case in (shared, hidden):
             await agenda.add_item(coordinator, triage, case.reference, "Vraag", slot, ctx)
     item = (await AgendaItem.objects().first()).id
-    await agenda.add_action(
+    await actions.add_action(
         coordinator, item, "Buurtonderzoek doen", await politie_organisation(), None, TUESDAY
     )
     meeting = await Meeting.objects().where(Meeting.id == triage).first()

@@ -28,7 +28,8 @@ from casetafel.cases.forms import single
 from casetafel.cases.views import render_case_page
 from casetafel.errors import Conflict, ValidationFailed
 from casetafel.escalation.config import EscalationConfig
-from casetafel.meetings import agenda
+from casetafel.meetings import actions, agenda, referrals
+from casetafel.meetings.agenda_common import ItemRef
 from casetafel.meetings.config import MeetingsConfig
 from casetafel.meetings.web import context
 from casetafel.web.deps import CurrentActor, DirectoryDep, LadderDep
@@ -49,7 +50,7 @@ class AgendaItemViews(Controller):
         self, request: Req, actor: CurrentActor, meeting_id: FromPath[int], data: Form
     ) -> Response[Any]:
 
-        async def change() -> agenda.ItemRef:
+        async def change() -> ItemRef:
             return await agenda.add_item(
                 actor,
                 meeting_id,
@@ -135,9 +136,9 @@ class AgendaItemViews(Controller):
         data: Form,
     ) -> Response[Any]:
 
-        async def change() -> agenda.ItemRef:
+        async def change() -> ItemRef:
             organisation_id, person_id = _owner(single(data, "owner"))
-            return await agenda.add_action(
+            return await actions.add_action(
                 actor,
                 item_id,
                 single(data, "description"),
@@ -154,7 +155,7 @@ class AgendaItemViews(Controller):
         self, request: Req, actor: CurrentActor, action_id: FromPath[int], data: Form
     ) -> Response[Any]:
         try:
-            reference = await agenda.complete_action(actor, action_id)
+            reference = await actions.complete_action(actor, action_id)
         except (ValidationFailed, Conflict) as failure:
             return _problem(request, failure)
         return Redirect(_back(single(data, "terug"), f"/casussen/{reference}", "actie-gereed"))
@@ -171,7 +172,7 @@ class AgendaItemViews(Controller):
     ) -> Response[Any]:
         posted = {key: single(data, key) for key in ("kind", "question")}
         try:
-            await agenda.refer_to_next(
+            await referrals.refer_to_next(
                 actor, reference, posted["kind"], posted["question"], context(request)
             )
         except (ValidationFailed, Conflict) as failure:
@@ -186,9 +187,7 @@ class AgendaItemViews(Controller):
         return Redirect(f"/casussen/{reference}?melding=verwezen")
 
 
-async def _run(
-    request: Req, change: Callable[[], Awaitable[agenda.ItemRef]], flash: str
-) -> Response[Any]:
+async def _run(request: Req, change: Callable[[], Awaitable[ItemRef]], flash: str) -> Response[Any]:
     """Make a change of an agenda; back to that agenda on the meeting page, or an error
     page that names what is wrong."""
     try:
@@ -264,8 +263,8 @@ def install_sections(meetings: MeetingsConfig, escalation: EscalationConfig) -> 
         return sections.Section(
             "meetings/_case_actions.html",
             {
-                "actions": await agenda.open_actions(actor, case.id, ladder),
-                "targets": await agenda.referral_targets(actor, case.region_id, meetings)
+                "actions": await actions.open_actions(actor, case.id, ladder),
+                "targets": await referrals.referral_targets(actor, case.region_id, meetings)
                 if is_open
                 else [],
                 "upcoming": await agenda.upcoming_items(case.id),
@@ -279,7 +278,7 @@ def install_sections(meetings: MeetingsConfig, escalation: EscalationConfig) -> 
             return None
         return sections.Section(
             "meetings/_dashboard_actions.html",
-            {"rows": await agenda.overdue_actions(actor, ladder), "today": clock.today()},
+            {"rows": await actions.overdue_actions(actor, ladder), "today": clock.today()},
         )
 
     sections.register_case_section("meetings.actions", case_section)
