@@ -32,6 +32,7 @@ from casetafel.organisations.service import Directory, load_directory, sync_regi
 from casetafel.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
+SECOND_REGION = REPO / "tests" / "support"
 PG_ADMIN_DSN = os.environ.get("CASETAFEL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "test-wachtwoord-123"
 ENGINE = os.environ.get("CASETAFEL_TEST_DB", "sqlite")
@@ -117,7 +118,7 @@ async def migrated(settings: Settings) -> AsyncIterator[None]:
     await db.start_pool(settings)
     await db.prepare(settings)
     await db.migrate()
-    await sync_regions(load_regions(settings.config_dir))
+    await sync_regions(load_regions(settings.config_dir) + load_regions(SECOND_REGION))
     yield
     await db.close_pool()
 
@@ -177,6 +178,8 @@ CAST: list[tuple[str, Role, str, str | None]] = [
     ("regiegroep", Role.REGIEGROEP, "regiegroep", None),
     ("beheer", Role.FUNCTIONAL_ADMIN, "zvh-kennemerland", "KEN"),
     ("privacy", Role.PRIVACY_OFFICER, "zvh-kennemerland", "KEN"),
+    # The coordinator of another region (tests/support/regions).
+    ("amsterdam", Role.COORDINATOR, "zvh-amsterdam-amstelland", "AMS"),
 ]
 
 

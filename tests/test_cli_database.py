@@ -34,6 +34,16 @@ async def test_migrate_demo_and_verify(clean, database_url):
     verify = cli(database_url, "audit", "verify")
     assert verify.returncode == 0, verify.stderr
     assert "intact" in verify.stdout
+    head = verify.stdout.rsplit("head ", 1)[1].strip()
+    anchored = cli(database_url, "audit", "verify", "--head", head)
+    assert anchored.returncode == 0, anchored.stderr
+    bad_head = cli(database_url, "audit", "verify", "--head", "nonsense")
+    assert bad_head.returncode == 2 and "--head" in bad_head.stderr
+    newest = await AuditEvent.objects().order_by(AuditEvent.seq, ascending=False).first()
+    await AuditEvent.delete().where(AuditEvent.id == newest.id)
+    assert cli(database_url, "audit", "verify").returncode == 0
+    cut = cli(database_url, "audit", "verify", "--head", head)
+    assert cut.returncode == 1 and "missing" in cut.stderr
 
     first = await AuditEvent.objects().order_by(AuditEvent.seq).first()
     await AuditEvent.update({AuditEvent.action: "vervalst"}).where(AuditEvent.id == first.id)

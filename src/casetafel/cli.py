@@ -41,9 +41,14 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the web UI and the API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
     serve.add_argument(
-        "--workers", type=int, default=1, help="worker processes (PostgreSQL only for > 1)"
+        "--port", type=_bounded(1, 65535), default=8000, help="port to listen on (8000)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_bounded(1, 64),
+        default=1,
+        help="worker processes (PostgreSQL only for > 1)",
     )
     serve.set_defaults(handler=_serve)
 
@@ -107,8 +112,17 @@ def _parser() -> argparse.ArgumentParser:
     revoke.set_defaults(handler=_run(_revoke_token))
 
     audit = commands.add_parser("audit", help="audit log tools")
-    audit_commands = audit.add_subparsers(title="audit commands", metavar="COMMAND")
-    verify = audit_commands.add_parser("verify", help="check the hash chain of the audit log")
+    audit_commands = audit.add_subparsers(title="audit commands", metavar="COMMAND", required=True)
+    verify = audit_commands.add_parser(
+        "verify",
+        help="check the hash chain of the audit log",
+        description="Check the hash chain of the audit log. Prints the head (SEQ:HASH): keep "
+        "it outside the database and pass it with --head next time, so that events cut off "
+        "the end, or a chain rewritten from before that head, are detected too.",
+    )
+    verify.add_argument(
+        "--head", default=None, help="a head printed by an earlier verify, as SEQ:HASH"
+    )
     verify.set_defaults(handler=_run(_audit_verify))
 
     sweep = commands.add_parser(
@@ -144,6 +158,21 @@ def _parser() -> argparse.ArgumentParser:
     sink.add_argument("--port", type=int, default=1025)
     sink.set_defaults(handler=_mail_sink)
     return parser
+
+
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for a whole number in [low, high], with a one-line error."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{number} is not between {low} and {high}")
+        return number
+
+    return parse
 
 
 def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[int]]) -> Callable[..., int]:
@@ -323,11 +352,16 @@ async def _revoke_token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from casetafel.access.audit import verify
+    from casetafel.access.audit import Head, verify
 
-    result = await verify()
+    try:
+        known = Head.parse(args.head) if args.head else None
+    except ValueError as problem:
+        print(f"casetafel audit verify: --head: {problem}", file=sys.stderr)
+        return 2
+    result = await verify(known_head=known)
     if result.ok:
-        print(f"audit log intact: {result.checked} events checked")
+        print(f"audit log intact: {result.checked} events checked; head {result.head or '-'}")
         return 0
     print(f"audit log BROKEN after {result.checked} events: {result.problem}", file=sys.stderr)
     return 1

@@ -72,3 +72,51 @@ async def test_concurrent_appends_keep_one_chain(users):
     assert await AuditEvent.count() == before + 30
     result = await audit.verify()
     assert result.ok, result.problem
+
+
+async def test_events_cut_off_the_end_are_detected_against_a_known_head(users, directory, ladder):
+    await _some_events(users, directory, ladder)
+    intact = await audit.verify()
+    assert intact.ok and intact.head is not None
+    assert intact.head.seq == intact.checked
+    newest = await AuditEvent.objects().order_by(AuditEvent.seq, ascending=False).first()
+    assert intact.head.hash == newest.hash
+    # The chain alone cannot see the newest events deleted...
+    await AuditEvent.delete().where(AuditEvent.seq >= intact.head.seq - 1)
+    assert (await audit.verify()).ok
+    # ...the head kept from an earlier verify can.
+    cut = await audit.verify(known_head=intact.head)
+    assert not cut.ok
+    assert "missing" in cut.problem
+
+
+async def test_a_chain_rewritten_from_the_start_does_not_match_the_known_head(
+    users, directory, ladder
+):
+    await _some_events(users, directory, ladder)
+    head = (await audit.verify()).head
+    assert head is not None
+    # Someone with database access rewrites event 1 and recomputes every hash after it.
+    prev = audit.GENESIS
+    for row in await AuditEvent.objects().order_by(AuditEvent.seq):
+        if row.seq == 1:
+            row.username = "vervalst"
+        row.prev_hash = prev
+        row.hash = audit.event_hash(audit._content(row))
+        await row.save()
+        prev = row.hash
+    assert (await audit.verify()).ok
+    forged = await audit.verify(known_head=head)
+    assert not forged.ok
+    assert f"event {head.seq} differs" in forged.problem
+
+
+def test_head_parses_what_verify_prints():
+    head = audit.Head(12, "a" * 64)
+    assert audit.Head.parse(str(head)) == head
+    for bad in ("", "12", "x:" + "a" * 64, "0:" + "a" * 64, "12:abc"):
+        try:
+            audit.Head.parse(bad)
+        except ValueError:
+            continue
+        raise AssertionError(bad)

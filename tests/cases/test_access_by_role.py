@@ -154,6 +154,16 @@ def other_municipality() -> dict[str, tuple[int, list[str]]]:
     return expected
 
 
+def other_region() -> dict[str, tuple[int, list[str]]]:
+    """The coordinator of Amsterdam-Amstelland: none of Kennemerland's cases exist for it,
+    and a return to Velsen is not its region's to register."""
+    expected = {**other_municipality(), "mail_queue": OK}
+    # Its lists name no case, so they are no reads of case data and log nothing.
+    for name in ("dashboard", "list", "api_list", "api_deadlines", "queue"):
+        expected[name] = OK
+    return expected
+
+
 def no_case_content(landing: str) -> dict[str, tuple[int, list[str]]]:
     expected = {name: FORBIDDEN for name in ROUTES}
     expected["dashboard"] = (302, [])
@@ -171,6 +181,7 @@ EXPECTED: dict[str, dict[str, tuple[int, list[str]]]] = {
     "politie": reader(sees_case=True, sees_lists=True),
     "woning": reader(sees_case=False, sees_lists=False),
     "regiegroep": reader(sees_case=False, sees_lists=True),
+    "amsterdam": other_region(),
     "beheer": {**no_case_content("admin"), "mail_queue": OK},
     "privacy": {
         **no_case_content("audit"),
@@ -239,8 +250,9 @@ async def test_each_route_answers_and_audits_as_the_role_allows(
         route = ROUTES[name]
         status, actions = EXPECTED[username][name]
         if name == "close" and EXPECTED[username]["api_close"][0] == 200:
-            # The API closed the case already; a second close is a conflict.
-            status, actions = 409, []
+            # The API closed the case already; a second close is a conflict, and the case
+            # page that shows it again is a logged read.
+            status, actions = 409, ["case.read"]
         before = await _last_seq()
         response = await _request(client, route, reference, headers)
         got = (response.status_code, await _actions_after(before))
@@ -303,3 +315,24 @@ async def test_fields_follow_the_roles_classes(
     assert page.status_code == 200
     assert ("J. Testpersoon" in page.text) == ("subject_name" in sees)
     assert ("Zedendelinquent" in page.text) == ("categories" in sees)
+
+
+async def test_another_regions_coordinator_finds_nothing_of_this_region(
+    users, directory, ladder, client
+):
+    reference = await _scene(users, directory, ladder)
+    await login(client, "amsterdam")
+    headers = await users.api_headers("amsterdam")
+    listed = await client.get("/api/v1/cases", headers=headers)
+    assert listed.json()["items"] == []
+    searched = await client.get(f"/api/v1/cases?reference={reference}", headers=headers)
+    assert searched.json()["items"] == []
+    page = await client.get(f"/casussen?kenmerk={reference}")
+    assert page.status_code == 200 and f"/casussen/{reference}" not in page.text
+    own = await service.create_case(
+        users.actors["amsterdam"], velsen_case(home_municipality="GM0363"), directory, ladder
+    )
+    assert own.reference.startswith("AMS-")
+    # ...and Kennemerland's coordinator does not see Amsterdam's case either.
+    await login(client, "coordinator")
+    assert (await client.get(f"/casussen/{own.reference}")).status_code == 404

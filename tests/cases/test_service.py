@@ -4,7 +4,8 @@ import pytest
 
 from casetafel import clock
 from casetafel.access.models import AuditEvent
-from casetafel.cases import service
+from casetafel.access.policy import Sensitivity
+from casetafel.cases import service, timeline
 from casetafel.cases.models import Case, TimelineEvent
 from casetafel.errors import Conflict, NotFound, ValidationFailed
 from tests.conftest import velsen_case
@@ -85,6 +86,46 @@ async def test_closed_case_cannot_be_changed(users, directory, ladder):
         await service.close_case(coordinator, case.reference, "other", "", directory, ladder)
 
 
+async def test_case_released_long_ago_stays_editable(users, directory, ladder):
+    coordinator = users.actors["coordinator"]
+    case = await service.create_case(
+        coordinator, velsen_case(release_date=clock.today().isoformat()), directory, ladder
+    )
+    later = clock.now() + timedelta(days=200)
+    clock.set_clock(lambda: later)
+    try:
+        ticked = await service.update_case(
+            coordinator, case.reference, {"housing_state": "arranged"}, directory, ladder
+        )
+        assert ticked.values["housing_state"] == "arranged"
+        # A newly typed date that old is still refused.
+        with pytest.raises(ValidationFailed) as failure:
+            await service.update_case(
+                coordinator,
+                case.reference,
+                {"release_date": (clock.today() - timedelta(days=120)).isoformat()},
+                directory,
+                ladder,
+            )
+        assert "release_date" in failure.value.errors
+    finally:
+        clock.set_clock(None)
+
+
+async def test_closing_note_is_casework_not_a_summary(users, directory, ladder):
+    coordinator = users.actors["coordinator"]
+    case = await service.create_case(coordinator, velsen_case(), directory, ladder)
+    note = "n" * 1000
+    closed = await service.close_case(
+        coordinator, case.reference, "returned_home", note, directory, ladder
+    )
+    assert note in closed.timeline[0].lines
+    row = await TimelineEvent.objects().where(TimelineEvent.kind == "closed").first()
+    assert note not in row.summary
+    process_only = await timeline.entries(row.case, frozenset({Sensitivity.PROCESS}), directory)
+    assert all(note not in entry.lines for entry in process_only)
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
@@ -133,11 +174,12 @@ async def test_unknown_reference_is_not_found(users, directory, ladder):
 
 
 async def test_coordinator_cannot_register_outside_region(users, directory, ladder):
-    # Municipalities of other regions are not in the demo config: the code is unknown.
-    with pytest.raises(ValidationFailed):
+    # Amsterdam belongs to the second region of the tests (tests/support/regions).
+    with pytest.raises(ValidationFailed) as failure:
         await service.create_case(
             users.actors["coordinator"], velsen_case(home_municipality="GM0363"), directory, ladder
         )
+    assert "andere regio" in str(failure.value.errors) or "uw regio" in str(failure.value.errors)
 
 
 async def test_municipality_registers_only_its_own_returns(users, directory, ladder):

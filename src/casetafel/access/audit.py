@@ -63,14 +63,36 @@ async def record(
 
 
 @dataclass(frozen=True)
+class Head:
+    """The newest event of the chain as seen at some moment: kept outside the database (a
+    verify log, a note of the privacy officer), it shows rows cut off the end of the chain
+    or a chain rewritten from an earlier point, which the chain alone cannot show."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        seq, _, digest = text.strip().partition(":")
+        if not seq.isdigit() or int(seq) < 1 or len(digest) != 64:
+            raise ValueError("expected SEQ:HASH as printed by 'casetafel audit verify'")
+        return cls(int(seq), digest.lower())
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     ok: bool
     checked: int
     problem: str = ""
+    head: Head | None = None
 
 
-async def verify(batch_size: int = 5000) -> VerifyResult:
-    """Walk the chain in order; report the first row whose hash or link does not hold."""
+async def verify(batch_size: int = 5000, known_head: Head | None = None) -> VerifyResult:
+    """Walk the chain in order; report the first row whose hash or link does not hold, and
+    whether `known_head` (an earlier head) is still part of the chain."""
     prev_hash = GENESIS
     expected_seq = 1
     checked = 0
@@ -82,8 +104,19 @@ async def verify(batch_size: int = 5000) -> VerifyResult:
             .limit(batch_size)
         )
         if not rows:
-            return VerifyResult(ok=True, checked=checked)
+            head = Head(checked, prev_hash) if checked else None
+            if known_head and checked < known_head.seq:
+                return VerifyResult(
+                    False,
+                    checked,
+                    f"events {checked + 1} to {known_head.seq} are missing "
+                    f"(the log ends at {checked}, the known head is {known_head.seq})",
+                    head,
+                )
+            return VerifyResult(ok=True, checked=checked, head=head)
         for row in rows:
+            if known_head and row.seq == known_head.seq and row.hash != known_head.hash:
+                return VerifyResult(False, checked, f"event {row.seq} differs from the known head")
             if row.seq != expected_seq:
                 return VerifyResult(
                     False, checked, f"event {expected_seq} is missing (next found: {row.seq})"

@@ -79,8 +79,15 @@ EDITABLE_FIELDS = tuple(FIELD_CLASSES)
 REQUIRED_FIELDS = ("categories", "home_municipality", "legal_framework", "release_certainty")
 
 
-def validate(values: dict[str, Any], directory: Directory, today: date) -> dict[str, Any]:
-    """Check a complete set of field values; return them normalised or raise ValidationFailed."""
+def validate(
+    values: dict[str, Any],
+    directory: Directory,
+    today: date,
+    stored_release: date | None = None,
+) -> dict[str, Any]:
+    """Check a complete set of field values; return them normalised or raise ValidationFailed.
+    `stored_release` is the release date already saved: a case released long ago stays
+    editable, only a newly typed date is checked against the 90 days."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for field in EDITABLE_FIELDS:
@@ -89,7 +96,7 @@ def validate(values: dict[str, Any], directory: Directory, today: date) -> dict[
         except ValueError as problem:
             errors[field] = str(problem)
     if not errors:
-        _check_release(clean, today, errors)
+        _check_release(clean, today, errors, stored_release)
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -138,14 +145,16 @@ def _check(field: str, value: Any, directory: Directory, today: date) -> Any:
     raise AssertionError(field)
 
 
-def _check_release(clean: dict[str, Any], today: date, errors: dict[str, str]) -> None:
+def _check_release(
+    clean: dict[str, Any], today: date, errors: dict[str, str], stored: date | None
+) -> None:
     certainty, release = clean["release_certainty"], clean["release_date"]
     if certainty == "immediate" and release is None:
         clean["release_date"] = today
         return
     if certainty in {"known", "expected"} and release is None:
         errors["release_date"] = "Vul de datum terugkeer in, of kies zekerheid 'Onbekend'."
-    elif release and release < today - MAX_RELEASE_PAST:
+    elif release and release != stored and release < today - MAX_RELEASE_PAST:
         errors["release_date"] = (
             "De datum terugkeer ligt meer dan 90 dagen in het verleden. Controleer de datum."
         )

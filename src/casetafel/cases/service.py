@@ -168,7 +168,9 @@ async def update_case(
         if hidden:
             raise ValidationFailed({name: "U mag dit veld niet wijzigen." for name in hidden})
         old = _values(case, categories, participants, directory)
-        clean = validate({**old, **changes}, directory, clock.today())
+        clean = validate(
+            {**old, **changes}, directory, clock.today(), stored_release=old["release_date"]
+        )
         if clean["home_municipality"] != old["home_municipality"]:
             home = directory.municipality_by_code(clean["home_municipality"])
             assert home is not None
@@ -220,9 +222,7 @@ async def close_case(
         if not updated:
             raise Conflict(_STALE)
         summary = f"Casus afgesloten: {OUTCOMES[outcome]}"
-        if note.strip():
-            summary += f" ({note.strip()})"
-        await timeline.add(case.id, "closed", summary, actor)
+        await timeline.add(case.id, "closed", summary, actor, casework=note.strip())
         await audit.record(
             actor,
             "case.close",

@@ -197,9 +197,8 @@ class CaseViews(Controller):
                 actor, reference, values, directory, ladder, expected_version=version(data)
             )
         except (ValidationFailed, Conflict) as failure:
-            case = await service.get_case(
-                actor, reference, directory, ladder, log_read=False, with_timeline=False
-            )
+            # The form comes back with the case's data: that is a read, logged as one.
+            case = await service.get_case(actor, reference, directory, ladder, with_timeline=False)
             errors = failure.errors if isinstance(failure, ValidationFailed) else {}
             problem = failure.message if isinstance(failure, Conflict) else ""
             status = 409 if isinstance(failure, Conflict) else 422
@@ -223,7 +222,7 @@ class CaseViews(Controller):
                 actor, reference, values, directory, ladder, expected_version=version(data)
             )
         except (ValidationFailed, Conflict) as failure:
-            case = await service.get_case(actor, reference, directory, ladder, log_read=False)
+            case = await service.get_case(actor, reference, directory, ladder)
             return await self._detail(
                 request, actor, directory, ladder, case, failure=failure, posted=values
             )
@@ -251,7 +250,7 @@ class CaseViews(Controller):
                 expected_version=version(data),
             )
         except (ValidationFailed, Conflict) as failure:
-            case = await service.get_case(actor, reference, directory, ladder, log_read=False)
+            case = await service.get_case(actor, reference, directory, ladder)
             return await self._detail(
                 request,
                 actor,
