@@ -272,3 +272,150 @@ async def test_api_never_answers_500_to_any_json(body, base, users, client):
     response = await api(client, users, "POST", "/api/v1/cases", json=payload)
     assert response.status_code in {201, 400, 422}, (payload, response.text)
     assert "Traceback" not in response.text
+
+
+# Bad input on the other forms and the API update (issue 3, item 10)
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"home_municipality": "GM9999"}, "home_municipality", "Onbekende gemeente"),
+        ({"release_date": "2001-01-01"}, "release_date", "meer dan 90 dagen in het verleden"),
+        ({"release_date": "morgen"}, "release_date", "Vul een geldige datum in"),
+        ({"categories": ""}, "categories", "Categorieën is verplicht."),
+        ({"notes": "x" * 4001}, "notes", "Maximaal 4000 tekens (nu 4001)."),
+    ],
+)
+async def test_edit_form_shows_the_problem_and_keeps_the_input(
+    change, field, message, users, directory, ladder, client
+):
+    from casetafel.cases import service
+
+    case = await service.create_case(users.actors["coordinator"], velsen_case(), directory, ladder)
+    await login(client, "coordinator")
+    await client.get(f"/casussen/{case.reference}/bewerken")
+    posted = {**FORM, "notes": "nieuwe toelichting", **change, "_csrf_token": csrf(client)}
+    response = await client.post(f"/casussen/{case.reference}/bewerken", data=posted)
+    assert response.status_code == 422
+    assert message in field_error(response.text, field)
+    if field != "notes":
+        assert "nieuwe toelichting" in response.text
+    row = await Case.objects().where(Case.reference == case.reference).first()
+    assert row.version == case.version and row.notes == ""
+
+
+async def test_checklist_with_bad_input_keeps_what_was_typed(users, directory, ladder, client):
+    from casetafel.cases import service
+
+    case = await service.create_case(users.actors["coordinator"], velsen_case(), directory, ladder)
+    await login(client, "coordinator")
+    await client.get(f"/casussen/{case.reference}")
+    response = await client.post(
+        f"/casussen/{case.reference}/basisvoorwaarden",
+        data={
+            "housing_state": "misschien",
+            "income_state": "arranged",
+            "income_note": "uitkering aangevraagd",
+            "care_note": "z" * 501,
+            "_csrf_token": csrf(client),
+        },
+    )
+    assert response.status_code == 422
+    assert "Kies een van" in field_error(response.text, "housing_state")
+    assert "Maximaal 500 tekens (nu 501)." in field_error(response.text, "care_note")
+    assert "uitkering aangevraagd" in response.text
+    row = await Case.objects().where(Case.reference == case.reference).first()
+    assert row.version == case.version and row.income_state == "unknown"
+
+
+async def test_close_note_too_long_is_refused(users, directory, ladder, client):
+    from casetafel.cases import service
+
+    case = await service.create_case(users.actors["coordinator"], velsen_case(), directory, ladder)
+    await login(client, "coordinator")
+    await client.get(f"/casussen/{case.reference}")
+    response = await client.post(
+        f"/casussen/{case.reference}/afsluiten",
+        data={"outcome": "other", "note": "n" * 1001, "_csrf_token": csrf(client)},
+    )
+    assert response.status_code == 422
+    assert field_error(response.text, "note") == "Maximaal 1000 tekens (nu 1001)."
+    row = await Case.objects().where(Case.reference == case.reference).first()
+    assert row.status == "open"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/casussen/KEN-2026-9999"),
+        ("GET", "/casussen/KEN-2026-9999/bewerken"),
+        ("POST", "/casussen/KEN-2026-9999/bewerken"),
+        ("POST", "/casussen/KEN-2026-9999/basisvoorwaarden"),
+        ("POST", "/casussen/KEN-2026-9999/afsluiten"),
+        ("GET", "/casussen/geen-kenmerk"),
+    ],
+)
+async def test_unknown_reference_in_the_ui_is_a_dutch_404(method, path, users, client):
+    await login(client, "coordinator")
+    await client.get("/casussen")
+    data = {**FORM, "outcome": "other", "_csrf_token": csrf(client)} if method == "POST" else None
+    response = await client.request(method, path, data=data)
+    assert response.status_code == 404
+    assert "bestaat niet" in response.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["gemeente=GM0000", "na=@@@", "niveau=galactisch", "categorie=onbekend", "vanaf=morgen"],
+)
+async def test_each_bad_list_filter_is_explained(query, users, client):
+    await login(client, "coordinator")
+    response = await client.get(f"/casussen?{query}")
+    assert response.status_code in {400, 422}, response.text
+    assert "Traceback" not in response.text
+    assert 'role="alert"' in response.text or "ct-alert--error" in response.text
+
+
+async def test_a_tampered_cursor_with_a_huge_id_is_refused(users, client):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(b"2026-01-01|" + b"9" * 20).decode().rstrip("=")
+    response = await api(client, users, "GET", f"/api/v1/cases?cursor={cursor}")
+    assert response.status_code == 422, response.text
+    assert "cursor" in response.json()["errors"]
+    await login(client, "coordinator")
+    page = await client.get(f"/casussen?na={cursor}")
+    assert page.status_code in {400, 422}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"home_municipality": "GM9999"}, 422, "home_municipality"),
+        ({"release_date": "2001-01-01"}, 422, "release_date"),
+        ({"notes": "x" * 4001}, 422, "notes"),
+        ({"housing_note": "x" * 501}, 422, "housing_note"),
+        # Wrong types and unknown fields fail the JSON decoding: 400, as on create.
+        ({"subject_name": 42}, 400, "subject_name"),
+        ({"categories": "sex_offender"}, 400, "categories"),
+        ({"favourite_colour": "blue"}, 400, "favourite_colour"),
+        ({"version": "een"}, 400, "version"),
+    ],
+)
+async def test_api_patch_names_the_bad_field_and_changes_nothing(
+    body, status, field, users, client
+):
+    created = (await api(client, users, "POST", "/api/v1/cases", json=API_CASE)).json()
+    path = f"/api/v1/cases/{created['reference']}"
+    response = await api(client, users, "PATCH", path, json=body)
+    assert response.status_code == status, response.text
+    assert field in response.json()["errors"], response.json()
+    after = (await api(client, users, "GET", path)).json()
+    assert after["version"] == created["version"]
+
+
+async def test_openapi_schema_describes_the_case_api(client):
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert "/api/v1/cases" in schema["paths"]
+    assert "/api/v1/cases/{reference}" in schema["paths"]

@@ -56,6 +56,13 @@ def test_register_find_edit_and_read_a_case(live_server: str, browser_page: Any)
     page.get_by_label("Zoek op kenmerk").fill(reference[-4:])
     page.get_by_role("button", name="Filteren").click()
     assert page.get_by_role("link", name=reference).is_visible()
+    assert_accessible(page, "casussen met zoekresultaat")
+    page.goto(f"{live_server}/")
+    assert page.get_by_role("link", name=reference).first.is_visible()
+    assert_accessible(page, "dashboard met casus")
+    page.goto(f"{live_server}/casussen")
+    page.get_by_label("Zoek op kenmerk").fill(reference[-4:])
+    page.get_by_role("button", name="Filteren").click()
     page.get_by_role("link", name=reference).click()
 
     page.get_by_role("link", name="Gegevens bewerken").click()
@@ -69,6 +76,7 @@ def test_register_find_edit_and_read_a_case(live_server: str, browser_page: Any)
     expected = f"Datum terugkeer: {release:%d-%m-%Y} → {later:%d-%m-%Y}"
     assert timeline.get_by_text(expected).is_visible()
     assert timeline.get_by_text("Casus geregistreerd").is_visible()
+    assert_accessible(page, "casuspagina met tijdlijn")
 
 
 def test_bad_input_shows_the_form_again_with_dutch_messages(

@@ -215,7 +215,10 @@ def decode_cursor(cursor: str) -> tuple[date, int]:
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.urlsafe_b64decode(padded.encode()).decode()
         day, case_id = text.split("|")
-        return date.fromisoformat(day), int(case_id)
+        number = int(case_id)
+        if not 0 < number < 2**31:  # a tampered cursor: ids are 32-bit serials
+            raise ValueError(case_id)
+        return date.fromisoformat(day), number
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise ValidationFailed(
             {"cursor": "Ongeldige paginaverwijzing. Begin opnieuw bij de eerste pagina."}
