@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from casetafel import clock
 
@@ -47,3 +49,16 @@ def test_day_boundaries_are_amsterdam_midnight_in_summer_and_winter() -> None:
     assert clock.start_of_day(date(2026, 7, 1)).isoformat() == "2026-06-30T22:00:00+00:00"
     assert clock.start_of_day(date(2026, 12, 1)).isoformat() == "2026-11-30T23:00:00+00:00"
     assert clock.end_of_working_day(date(2026, 3, 28)).isoformat() == "2026-03-28T23:00:00+00:00"
+
+
+@given(
+    start=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)),
+    span=st.integers(min_value=-900, max_value=900),
+)
+def test_working_days_between_equals_counting_day_by_day(start: date, span: int) -> None:
+    end = start + timedelta(days=span)
+    low, high = sorted((start, end))
+    counted = sum(
+        1 for n in range(1, (high - low).days + 1) if clock.is_working_day(low + timedelta(days=n))
+    )
+    assert clock.working_days_between(start, end) == (counted if end >= start else -counted)

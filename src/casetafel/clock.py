@@ -65,7 +65,22 @@ def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end`; negative when end < start."""
     if end < start:
         return -working_days_between(end, start)
-    return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + timedelta(n)))
+    # Weekdays by arithmetic, then the holidays on weekdays in between: deadlines missed
+    # years ago are counted on every dashboard, so no walk day by day.
+    weekdays = _weekdays_up_to(end) - _weekdays_up_to(start)
+    holidays_between = sum(
+        1
+        for year in range(start.year, end.year + 1)
+        for day in _holidays(year)
+        if start < day <= end and day.weekday() < 5
+    )
+    return weekdays - holidays_between
+
+
+def _weekdays_up_to(day: date) -> int:
+    """Mondays to Fridays from 1 January of year 1 (a Monday) up to and including `day`."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return weeks * 5 + min(rest, 5)
 
 
 def start_of_day(day: date) -> datetime:

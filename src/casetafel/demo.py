@@ -112,7 +112,10 @@ async def _cases(settings: Settings, count: int = 60) -> None:
     user = await User.objects().where(User.username == "coordinator").first()
     assert user is not None
     actor = await actor_for(user)
-    municipalities = [m.cbs_code for m in directory.municipalities.values()]
+    # Only Kennemerland's: the database may hold other regions too.
+    municipalities = [
+        m.cbs_code for m in directory.municipalities.values() if m.region == actor.region_id
+    ]
     today = clock.today()
     for index in range(count):
         categories = rng.sample(list(CATEGORIES), k=rng.choice([1, 1, 2]))
