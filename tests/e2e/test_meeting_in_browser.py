@@ -19,9 +19,13 @@ from aiosmtpd.controller import Controller
 from casetafel.mail.sink import KeepingHandler
 from tests.conftest import PASSWORD
 from tests.e2e.test_case_register_in_browser import assert_accessible
+from tests.invites.strict import assert_no_personal_data_in_mail
 from tests.support.smtp import free_port
 
 pytestmark = pytest.mark.e2e
+SUBJECT = "Kees Fictiefsma"
+BIRTH_DATE = date(1975, 3, 9)
+PRIVATE = [SUBJECT, "Fictiefsma", "1975-03-09", "09-03-1975", "9-3-1975"]
 
 
 @pytest.fixture
@@ -61,6 +65,8 @@ def test_plan_send_accept_and_see_the_answer(
     page.wait_for_url(re.compile(r"/$"))
 
     page.goto(f"{live_server}/casussen/nieuw")
+    page.get_by_label("Naam betrokkene").fill(SUBJECT)
+    page.get_by_label("Geboortedatum").fill(BIRTH_DATE.isoformat())
     page.get_by_label("Herkomstgemeente").select_option("GM0396")
     page.get_by_label("Bekend", exact=True).check()
     page.get_by_label("Datum terugkeer", exact=True).fill(
@@ -70,6 +76,7 @@ def test_plan_send_accept_and_see_the_answer(
     page.get_by_role("button", name="Opslaan").click()
     page.wait_for_url(re.compile(r"/casussen/KEN-\d{4}-\d{4}"))
     reference = page.url.rsplit("/", 1)[-1].split("?")[0]
+    assert page.get_by_text(SUBJECT).first.is_visible()  # the case does name its subject
 
     page.get_by_role("link", name="Casusoverleg plannen").click()
     page.wait_for_url(re.compile(r"/overleggen/plannen"))
@@ -91,7 +98,11 @@ def test_plan_send_accept_and_see_the_answer(
     assert page.get_by_text("REQUEST").first.is_visible()
     assert_accessible(page, "dev mail")
     text = page.locator("pre").first.inner_text()
-    assert "fictief" not in text  # no subject name in the email
+    assert "fictiefsma" not in text.lower()
+    sent = sorted(mail_sink.glob("*.eml"))
+    assert sent
+    for eml in sent:  # every header and decoded part: the calendar is base64 on the wire
+        assert_no_personal_data_in_mail(eml.read_bytes(), PRIVATE)
     rsvp_path = re.search(r"/rsvp/[A-Za-z0-9._-]+", text)
     assert rsvp_path, text
 

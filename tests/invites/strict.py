@@ -3,7 +3,8 @@
 icalendar and vobject accept broken files, so a parse is no proof: these helpers read the raw
 octets. `assert_strict(raw)` checks line ends, folding, order and references;
 `assert_no_personal_data(raw, forbidden)` checks that no forbidden text appears, also after
-unfolding and unescaping.
+unfolding and unescaping; `assert_no_personal_data_in_mail(message, forbidden)` does so for
+every header and every decoded part of an email (its calendar is base64 on the wire).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+from email.message import Message
 
 MAX_OCTETS = 75
 # Calendar-level properties that must come before the first component, once each.
@@ -20,6 +24,9 @@ ZONED = {"DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE"}
 # Parameters that take one value: an unquoted comma in them is a mistake (e.g. CN=Doe\, Jane).
 SINGLE_VALUED = {"CN", "CUTYPE", "PARTSTAT", "ROLE", "RSVP", "TZID", "VALUE", "LANGUAGE"}
 _NAME = re.compile(r"[A-Za-z0-9-]+")
+_ENCODED_PART = re.compile(
+    rb"^content-transfer-encoding:[ \t]*(base64|quoted-printable)", re.IGNORECASE | re.MULTILINE
+)
 _PARAM = re.compile(r';([A-Za-z0-9-]+)=((?:"[^"]*"|[^";:,]*)(?:,(?:"[^"]*"|[^";:,]*))*)')
 
 
@@ -60,7 +67,31 @@ def strict_problems(raw: bytes) -> list[str]:
 
 def assert_no_personal_data(raw: bytes, forbidden: Sequence[str]) -> None:
     """None of `forbidden` (names, birth dates, offences) appears, however it was written."""
-    text = raw.decode("utf-8", errors="replace")
+    if _ENCODED_PART.search(raw):
+        # Its base64 or quoted-printable parts would hide any name: check what they decode to.
+        raise ValueError("this is an encoded email: use assert_no_personal_data_in_mail")
+    _assert_absent(raw.decode("utf-8", errors="replace"), forbidden, "the calendar")
+
+
+def assert_no_personal_data_in_mail(message: bytes | Message, forbidden: Sequence[str]) -> None:
+    """As assert_no_personal_data, for each header (RFC 2047 decoded) and the decoded
+    payload of each MIME part of an email."""
+    if isinstance(message, bytes):
+        message = message_from_bytes(message, policy=policy.compat32)
+    for number, part in enumerate(message.walk()):
+        where = f"part {number} ({part.get_content_type()})"
+        for name, value in part.items():
+            header = str(make_header(decode_header(str(value))))
+            _assert_absent(f"{name}: {header}", forbidden, f"{where}, header {name}")
+        if part.is_multipart():
+            continue
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes), where
+        text = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+        _assert_absent(text, forbidden, where)
+
+
+def _assert_absent(text: str, forbidden: Sequence[str], where: str) -> None:
     unfolded = re.sub(r"\r?\n[ \t]", "", text)
     readings = {"raw": text, "unfolded": unfolded, "unescaped": _unescape(unfolded)}
     for needle in forbidden:
@@ -68,7 +99,7 @@ def assert_no_personal_data(raw: bytes, forbidden: Sequence[str]) -> None:
             raise ValueError("an empty forbidden string matches everything")
         for reading, haystack in readings.items():
             if _normal(needle) in _normal(haystack):
-                raise AssertionError(f"{needle!r} appears in the calendar ({reading})")
+                raise AssertionError(f"{needle!r} appears in {where} ({reading})")
 
 
 def _physical_lines(raw: bytes, problems: list[str]) -> list[tuple[int, bytes]]:

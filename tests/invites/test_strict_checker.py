@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+
 import pytest
 
-from tests.invites.strict import assert_no_personal_data, assert_strict, strict_problems
+from casetafel.mail.messages import Calendar, compose
+from tests.invites.strict import (
+    assert_no_personal_data,
+    assert_no_personal_data_in_mail,
+    assert_strict,
+    strict_problems,
+)
 
 GOOD = (
     "BEGIN:VCALENDAR\r\n"
@@ -151,3 +160,31 @@ def test_personal_data_is_found_however_it_is_written() -> None:
 def test_an_empty_forbidden_string_is_refused() -> None:
     with pytest.raises(ValueError, match="empty"):
         assert_no_personal_data(b"BEGIN:VCALENDAR\r\n", [" "])
+
+
+def test_personal_data_is_found_in_the_decoded_parts_of_an_email() -> None:
+    """On the wire the calendar is base64, the HTML quoted-printable and a non-ASCII subject
+    RFC 2047: a search of the raw bytes would find none of these names."""
+    raw = compose(
+        sender="zvh@kennemerland.example.nl",
+        recipient="politie@example.test",
+        subject="Overleg Müller",
+        text="Beste collega,",
+        html="<p>Beste Jörg,</p>",
+        message_id="<x@casetafel>",
+        date=datetime(2026, 11, 25, 8, tzinfo=UTC),
+        calendar=Calendar("REQUEST", GOOD.replace("SUMMARY:", "SUMMARY:Testpersoon ").encode()),
+    )
+    assert b"Testpersoon" not in raw and "Müller".encode() not in raw
+    with pytest.raises(ValueError, match="assert_no_personal_data_in_mail"):
+        assert_no_personal_data(raw, ["Testpersoon"])
+    parsed = message_from_bytes(raw, policy=policy.default)
+    for needle, where in (
+        ("Testpersoon", "text/calendar"),
+        ("Müller", "header Subject"),
+        ("Jörg", "text/html"),
+    ):
+        for message in (raw, parsed):
+            with pytest.raises(AssertionError, match=where):
+                assert_no_personal_data_in_mail(message, [needle])
+    assert_no_personal_data_in_mail(raw, ["Pietersen", "1979"])

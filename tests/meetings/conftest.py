@@ -10,6 +10,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
+from icalendar import Calendar
 
 from casetafel import clock
 from casetafel.escalation.setup import load_config
@@ -65,3 +66,29 @@ def calendar_of(message: EmailMessage) -> bytes:
             assert isinstance(payload, bytes)
             return payload
     raise AssertionError("no text/calendar part")
+
+
+def imip_calendar(message: EmailMessage, method: str) -> bytes:
+    """The calendar of an iMIP message, after checking its whole MIME tree (RFC 6047):
+    multipart/mixed > multipart/alternative (text/plain, text/html, text/calendar with
+    method=METHOD), then the same calendar as the invite.ics attachment."""
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.iter_parts()
+    assert alternative.get_content_type() == "multipart/alternative"
+    plain, html, calendar = alternative.iter_parts()
+    assert [p.get_content_type() for p in (plain, html, calendar)] == [
+        "text/plain",
+        "text/html",
+        "text/calendar",
+    ]
+    assert not any(p.is_multipart() for p in (plain, html, calendar, attachment))
+    assert calendar.get_param("method") == method
+    assert calendar.get_content_charset() == "utf-8"
+    data = calendar.get_payload(decode=True)
+    assert isinstance(data, bytes)
+    assert str(Calendar.from_ical(data)["METHOD"]) == method
+    assert attachment.get_content_type() == "application/ics"
+    assert attachment.get_content_disposition() == "attachment"
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_payload(decode=True) == data
+    return data

@@ -15,7 +15,7 @@ from casetafel.cases import service as cases
 from casetafel.cases.models import TimelineEvent
 from casetafel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casetafel.escalation.models import Deadline
-from casetafel.meetings import actions, agenda, referrals
+from casetafel.meetings import actions, agenda, referrals, service
 from casetafel.meetings.models import Action, AgendaItem, Decision, Meeting, Occurrence
 from casetafel.organisations.models import Organisation
 from tests.meetings.conftest import local
@@ -154,6 +154,46 @@ async def test_a_referral_is_checked_and_written_to_the_timeline_and_audit_log(u
     with pytest.raises(ValidationFailed) as shut:
         await referrals.refer_to_next(coordinator, closed.reference, "triage", "", ctx)
     assert "afgesloten" in shut.value.errors["reference"]
+
+
+async def test_a_case_whose_subject_the_meeting_names_does_not_join_its_agenda(users, ctx):
+    """Title and place already went out in the invites: checked against each new case."""
+    coordinator = users.actors["coordinator"]
+    case = await new_case(coordinator, ctx)  # J. Testpersoon, born 17 May 1980
+    named = await standing_triage(users, ctx, title="Triage Testpersoon")
+    with pytest.raises(ValidationFailed) as by_name:
+        await agenda.add_item(coordinator, named, case.reference, "", local(TUESDAY, 10), ctx)
+    assert by_name.value.errors["reference"].startswith(
+        f"De titel van dit overleg noemt de betrokkene van casus {case.reference}"
+    )
+    other = await new_case(coordinator, ctx, subject_name="A. Ander", subject_birth_date=None)
+    await agenda.add_item(coordinator, named, other.reference, "", local(TUESDAY, 10), ctx)
+    elsewhere = await conference(users, ctx, level=None)
+    meeting = await Meeting.objects().where(Meeting.id == elsewhere).first()
+    await service.reschedule(
+        coordinator,
+        elsewhere,
+        start=meeting.start_at,
+        end=meeting.end_at,
+        location="Spreekkamer 2",
+        video_url="https://video.example.nl/17-05-1980",
+        expected_version=None,
+        ctx=ctx,
+    )
+    with pytest.raises(ValidationFailed) as by_date:
+        await agenda.add_item(coordinator, elsewhere, case.reference, "", None, ctx)
+    assert by_date.value.errors["reference"].startswith("De videolink van dit overleg noemt")
+    assert await AgendaItem.count() == 1
+
+
+async def test_a_referral_to_a_triage_naming_the_subject_is_refused(users, ctx):
+    coordinator = users.actors["coordinator"]
+    await standing_triage(users, ctx, title="Triage 17-5-1980")
+    case = await new_case(coordinator, ctx)
+    with pytest.raises(ValidationFailed) as refused:
+        await referrals.refer_to_next(coordinator, case.reference, "triage", QUESTION, ctx)
+    assert "De titel van dit overleg noemt de betrokkene" in refused.value.errors["reference"]
+    assert await AgendaItem.count() == 0
 
 
 # --- items: order, outcome, access --------------------------------------------------------

@@ -8,10 +8,12 @@ from datetime import UTC, date, timedelta
 import pytest
 
 from casetafel import clock
+from casetafel.access.models import AuditEvent
 from casetafel.cases import service as cases
 from casetafel.mail.models import OutboxMessage
 from casetafel.meetings.messages import rsvp_token
 from casetafel.meetings.models import Attendee, Meeting
+from casetafel.notifications.models import Notification
 from tests.conftest import csrf, login, velsen_case
 from tests.meetings.conftest import NOW, local
 from tests.meetings.test_series_and_answers import reply_for
@@ -234,3 +236,114 @@ async def test_upload_a_reply_eml(case, users, client, ctx):
         data={"_csrf_token": csrf(client)},
     )
     assert garbage.status_code == 422 and "geen antwoord op een uitnodiging" in garbage.text
+
+
+async def planned_by_form(client, users, case):  # type: ignore[no-untyped-def]
+    await login(client, "coordinator")
+    await client.get("/overleggen/plannen")
+    await plan_by_form(client, users, case, action="versturen", slot=local(TUESDAY, 10).isoformat())
+    meeting: Meeting = await Meeting.objects().first()
+    return meeting
+
+
+async def test_a_cancelled_meeting_cannot_be_moved(case, users, client, ctx):
+    meeting = await planned_by_form(client, users, case)
+    cancelled = await client.post(
+        f"/overleggen/{meeting.id}/annuleren", data={"_csrf_token": csrf(client)}
+    )
+    assert cancelled.status_code == 302
+    queued = await OutboxMessage.count()
+    moved = await client.post(
+        f"/overleggen/{meeting.id}/verplaatsen",  # no version: the stale check does not apply
+        data={
+            "date": "2026-12-02",
+            "start_time": "14:00",
+            "end_time": "15:00",
+            "location": "Haarlem",
+            "_csrf_token": csrf(client),
+        },
+    )
+    assert moved.status_code == 409
+    assert "Dit overleg is geannuleerd en kan niet meer worden gewijzigd" in moved.text
+    after = await Meeting.objects().first()
+    assert (after.start_at, after.location, after.status) == (
+        meeting.start_at,
+        meeting.location,
+        "cancelled",
+    )
+    assert await OutboxMessage.count() == queued
+
+
+async def test_a_new_place_naming_the_subject_comes_back_in_dutch(case, users, client, ctx):
+    meeting = await planned_by_form(client, users, case)
+    queued = await OutboxMessage.count()
+    refused = await client.post(
+        f"/overleggen/{meeting.id}/verplaatsen",
+        data={
+            "date": "2026-12-01",
+            "start_time": "10:00",
+            "end_time": "11:00",
+            "location": "Bij Testpersoon thuis",
+            "version": str(meeting.version),
+            "_csrf_token": csrf(client),
+        },
+    )
+    assert refused.status_code == 422
+    assert "De locatie noemt de betrokkene van casus" in refused.text
+    assert (await Meeting.objects().first()).location == meeting.location
+    assert await OutboxMessage.count() == queued
+
+
+async def test_adding_an_attendee_by_form_invites_them(case, users, client, ctx):
+    meeting = await planned_by_form(client, users, case)
+    before = {row.id for row in await OutboxMessage.objects()}
+    added = await client.post(
+        f"/overleggen/{meeting.id}/deelnemers",
+        data={
+            "candidate": f"user:{users.actors['velsen'].user_id}",
+            "role": "optional",
+            "version": str(meeting.version),
+            "_csrf_token": csrf(client),
+        },
+    )
+    assert added.status_code == 302 and "melding=uitgenodigd" in added.headers["location"]
+    rows = [row for row in await OutboxMessage.objects() if row.id not in before]
+    subjects = {row.recipient: row.subject for row in rows}
+    assert sorted(subjects) == [
+        "coordinator@example.test",
+        "politie@example.test",
+        "velsen@example.test",
+    ]
+    assert subjects["velsen@example.test"].startswith("Uitnodiging: ")
+    assert subjects["politie@example.test"].startswith("Gewijzigd: ")
+    assert subjects["coordinator@example.test"].startswith("Gewijzigd: ")
+    assert (await Meeting.objects().first()).sequence == 1
+
+
+@pytest.mark.parametrize("problem", ["tampered", "expired"])
+async def test_a_bad_rsvp_link_changes_nothing(case, users, client, ctx, problem):
+    meeting = await planned_by_form(client, users, case)
+    politie = await Attendee.objects().where(Attendee.email == "politie@example.test").first()
+    token = rsvp_token(meeting, politie, ctx)
+    if problem == "tampered":
+        # Another attendee's id with this attendee's signature.
+        attendee, rest = token.split(".", 1)
+        token = f"{int(attendee) + 1}.{rest}"
+    else:
+        clock.set_clock(lambda: NOW + timedelta(days=30))
+    client.cookies.clear()
+    await client.get("/inloggen")  # a CSRF cookie, as the RSVP page would give
+    counts = [await table.count() for table in (OutboxMessage, Notification, AuditEvent)]
+    answered = await client.post(
+        f"/rsvp/{token}",
+        data={"partstat": "declined", "comment": "Kan niet", "_csrf_token": csrf(client)},
+    )
+    assert answered.status_code == (400 if problem == "tampered" else 410)
+    assert ("ongeldig" if problem == "tampered" else "verlopen") in answered.text
+    assert [await table.count() for table in (OutboxMessage, Notification, AuditEvent)] == counts
+    for attendee in await Attendee.objects():
+        assert (attendee.partstat, attendee.comment, attendee.responded_at) == (
+            "needs-action",
+            "",
+            None,
+        )

@@ -21,7 +21,7 @@ from casetafel.meetings.models import Attendee, Meeting, OccurrenceReply
 from casetafel.meetings.reminders import horizon, reminder_moment, send_reminders
 from casetafel.organisations.models import Organisation, Person
 from tests.conftest import velsen_case
-from tests.invites.strict import assert_no_personal_data
+from tests.invites.strict import assert_no_personal_data_in_mail
 from tests.meetings.conftest import deliver, local
 from tests.test_cli_database import cli
 
@@ -160,7 +160,7 @@ async def test_the_reminder_names_time_case_and_link_but_no_personal_data(
         text = body.get_content()
         attendee = await Attendee.objects().where(Attendee.email == str(message["To"])).first()
         assert f"{ctx.settings.base_url}/rsvp/{rsvp_token(meeting, attendee, ctx)}" in text
-        assert_no_personal_data(message.as_bytes(), PRIVATE)
+        assert_no_personal_data_in_mail(message, PRIVATE)
 
 
 async def test_a_monday_meeting_is_reminded_on_the_friday_before(users, ctx, smtp_server):

@@ -13,11 +13,11 @@ from casetafel.cases import service as cases
 from casetafel.errors import Conflict, ValidationFailed
 from casetafel.meetings import planning, rsvp, series, service
 from casetafel.meetings.messages import rsvp_token
-from casetafel.meetings.models import Attendee, Meeting, OccurrenceReply
+from casetafel.meetings.models import Attendee, Meeting, Occurrence, OccurrenceReply
 from tests.conftest import velsen_case
 from tests.invites.readers import events, read_both
 from tests.invites.strict import assert_strict
-from tests.meetings.conftest import calendar_of, deliver, local
+from tests.meetings.conftest import calendar_of, deliver, imip_calendar, local
 
 TUESDAY = date(2026, 12, 1)
 
@@ -98,10 +98,16 @@ async def test_moving_one_occurrence_sends_it_alone_with_its_own_sequence(users,
         users.actors["coordinator"], meeting.id, second, expected_version=None, ctx=ctx
     )
     cancelled = await deliver(ctx, smtp_server)
-    calendar, _ = read_both(calendar_of(cancelled[0]))
-    [event] = events(calendar)
-    assert str(calendar["METHOD"]) == "CANCEL" and int(event["SEQUENCE"]) == 2
-    assert event.decoded("RECURRENCE-ID").astimezone(UTC) == second
+    assert sorted(str(m["To"]) for m in cancelled) == [
+        "coordinator@example.test",
+        "politie@example.test",
+    ]
+    for message in cancelled:
+        calendar, _ = read_both(imip_calendar(message, "CANCEL"))
+        [event] = events(calendar)
+        assert str(calendar["METHOD"]) == "CANCEL" and int(event["SEQUENCE"]) == 2
+        assert str(event["STATUS"]) == "CANCELLED" and "RRULE" not in event
+        assert event.decoded("RECURRENCE-ID").astimezone(UTC) == second
     with pytest.raises(Conflict):
         await series.cancel_occurrence(
             users.actors["coordinator"], meeting.id, second, expected_version=None, ctx=ctx
@@ -114,6 +120,47 @@ async def test_moving_one_occurrence_sends_it_alone_with_its_own_sequence(users,
             expected_version=None,
             ctx=ctx,
         )
+
+
+async def test_a_change_of_the_series_resends_a_moved_occurrence_with_a_higher_sequence(
+    users, ctx, smtp_server
+):
+    meeting = await triage(users, ctx)
+    coordinator = users.actors["coordinator"]
+    second = local(TUESDAY + timedelta(days=7), 10)
+    await series.move_occurrence(
+        coordinator,
+        meeting.id,
+        second,
+        start=local(TUESDAY + timedelta(days=8), 13),
+        end=local(TUESDAY + timedelta(days=8), 15),
+        expected_version=None,
+        ctx=ctx,
+    )
+    await deliver(ctx, smtp_server)  # the occurrence alone, SEQUENCE 1
+    velsen = service.AttendeeChoice("optional", user_id=users.actors["velsen"].user_id)
+    await service.add_attendee(coordinator, meeting.id, velsen, expected_version=None, ctx=ctx)
+    received = await deliver(ctx, smtp_server)
+    assert len(received) == 3
+    for message in received:
+        calendar, _ = read_both(imip_calendar(message, "REQUEST"))
+        master, moved = events(calendar)
+        assert "RRULE" in master and int(master["SEQUENCE"]) == 1
+        assert moved.decoded("RECURRENCE-ID").astimezone(UTC) == second
+        assert moved.decoded("DTSTART").hour == 13
+        # Above the 1 the attendees hold for it, or their clients keep the old copy.
+        assert int(moved["SEQUENCE"]) == 2
+        assert len(moved["ATTENDEE"]) == 3
+    assert (await Occurrence.objects().first()).sequence == 2
+    politie = await Attendee.objects().where(Attendee.email == "politie@example.test").first()
+    await service.remove_attendee(
+        coordinator, meeting.id, politie.id, expected_version=None, ctx=ctx
+    )
+    for message in await deliver(ctx, smtp_server):
+        method = "CANCEL" if str(message["To"]) == "politie@example.test" else "REQUEST"
+        calendar, _ = read_both(imip_calendar(message, method))
+        master, moved = events(calendar)
+        assert (int(master["SEQUENCE"]), int(moved["SEQUENCE"])) == (2, 3)
 
 
 async def test_the_rsvp_link_records_an_answer_and_refuses_tampering(users, directory, ladder, ctx):

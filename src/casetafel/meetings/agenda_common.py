@@ -19,6 +19,7 @@ from casetafel.errors import Conflict, NotFound, ValidationFailed
 from casetafel.meetings.access import NOT_FOUND, meeting_for
 from casetafel.meetings.context import MeetingContext
 from casetafel.meetings.models import AgendaItem, Meeting, Occurrence
+from casetafel.meetings.privacy import FIELDS, fields_naming
 from casetafel.meetings.recurrence import OccurrenceTime
 
 MAX_TEXT = 1000
@@ -113,6 +114,7 @@ async def append_item(
     order = await siblings(meeting.id, slot)
     if any(row.case == case.id for row in order):
         raise ValidationFailed({"reference": f"Casus {case.reference} staat al op deze agenda."})
+    _check_meeting_texts(meeting, case)
     item = AgendaItem(
         meeting=meeting.id,
         occurrence_at=slot,
@@ -129,6 +131,23 @@ async def append_item(
     await timeline.add(case.id, "agenda.added", summary, actor, casework=casework)
     await audit_item(actor, "agenda.refer" if referred else "agenda.add", case, item)
     return item
+
+
+def _check_meeting_texts(meeting: Meeting, case: Case) -> None:
+    """The invites carry the meeting's title and place: these may not name the subject of a
+    case that joins the agenda."""
+    texts = {"title": meeting.title, "location": meeting.location, "video_url": meeting.video_url}
+    named = fields_naming(texts, [case])
+    if named:
+        fields = " en ".join(FIELDS[field].lower() for field in named).capitalize()
+        names, go = ("noemen", "gaan") if len(named) > 1 else ("noemt", "gaat")
+        raise ValidationFailed(
+            {
+                "reference": f"{fields} van dit overleg {names} de betrokkene van casus "
+                f"{case.reference} (naam of geboortedatum) en {go} per e-mail naar alle "
+                "deelnemers. Agendeer de casus bij een ander overleg of pas het overleg aan."
+            }
+        )
 
 
 async def occurrence_time(meeting: Meeting, slot: datetime | None) -> OccurrenceTime:

@@ -24,6 +24,7 @@ from casetafel.meetings import messages
 from casetafel.meetings.access import meeting_for, require_planner
 from casetafel.meetings.context import MeetingContext
 from casetafel.meetings.models import AgendaItem, Attendee, Meeting, Occurrence
+from casetafel.meetings.privacy import personal_data_errors
 from casetafel.meetings.recurrence import OccurrenceTime, RecurrenceError, check_rrule
 from casetafel.meetings.slots import within_working_hours
 from casetafel.organisations.models import Person, Region
@@ -159,12 +160,17 @@ async def reschedule(
 ) -> list[str]:
     """Move the meeting or change its place: a REQUEST with a higher SEQUENCE to everyone."""
     meeting = await meeting_for(actor, meeting_id, manage=True)
+    _check_open(meeting)
     errors = _check_times(start, end, meeting.rrule)
     errors.update(_check_place(location, video_url))
+    place = {"location": location, "video_url": video_url}
+    for key, problem in personal_data_errors(place, await agenda_cases(meeting.id)).items():
+        errors.setdefault(key, problem)
     if errors:
         raise ValidationFailed(errors)
     async with db.transaction():
         meeting = await locked(meeting_id, expected_version)
+        _check_open(meeting)
         moved = (start, end) != (meeting.start_at, meeting.end_at)
         changed = moved or (location.strip(), video_url.strip()) != (
             meeting.location,
@@ -217,6 +223,7 @@ async def add_attendee(
     expected_version: int | None,
     ctx: MeetingContext,
 ) -> None:
+    """The new attendee gets a first invitation; the others an updated REQUEST."""
     await meeting_for(actor, meeting_id, manage=True)
     [person] = await _people([choice])
     errors = _check_people([choice], [person])
@@ -228,7 +235,7 @@ async def add_attendee(
             errors["attendee"] = f"{person['name']} is al uitgenodigd."
         if errors:
             raise ValidationFailed(errors)
-        await Attendee(
+        added = Attendee(
             meeting=meeting.id,
             user=choice.user_id,
             person=choice.person_id,
@@ -236,13 +243,17 @@ async def add_attendee(
             name=person["name"],
             role=choice.role,
             partstat="needs-action",
-        ).save()
+        )
+        await added.save()
         await _bump(meeting, {})
         await audit.record(
             actor, "meeting.attendee_add", details={"meeting": meeting.id, "email": person["email"]}
         )
         snapshot = await load_snapshot(await reload(meeting.id), ctx)
-        await messages.send(snapshot, "update", snapshot.attendees, ctx)
+        newcomer = [a for a in snapshot.attendees if a.id == added.id]
+        others = [a for a in snapshot.attendees if a.id != added.id]
+        await messages.send(snapshot, "invite", newcomer, ctx)
+        await messages.send(snapshot, "update", others, ctx)
 
 
 async def remove_attendee(
@@ -298,6 +309,16 @@ async def load_snapshot(meeting: Meeting, ctx: MeetingContext) -> messages.Snaps
     )
 
 
+async def agenda_cases(meeting_id: int) -> list[Case]:
+    """The cases on the agenda of the meeting or of any of its occurrences."""
+    rows = await AgendaItem.select(AgendaItem.case).where(AgendaItem.meeting == meeting_id)
+    ids = sorted({row["case"] for row in rows})
+    if not ids:
+        return []
+    found: list[Case] = await Case.objects().where(Case.id.is_in(ids))
+    return found
+
+
 async def _active(meeting_id: int) -> list[Attendee]:
     rows: list[Attendee] = (
         await Attendee.objects()
@@ -340,10 +361,6 @@ def _check_draft(
         errors["title"] = "Geef het overleg een titel, bijvoorbeeld 'Casusoverleg KEN-2026-0042'."
     elif len(title) > MAX_TITLE:
         errors["title"] = f"Maximaal {MAX_TITLE} tekens (nu {len(title)})."
-    elif _names_a_subject(title, agenda):
-        errors["title"] = (
-            "De titel noemt de betrokkene. Uitnodigingen gaan per e-mail: gebruik het kenmerk."
-        )
     if draft.rrule is not None and (kind is None or not kind.standing):
         errors["rrule"] = "Alleen een vast overleg (zoals de triage) herhaalt zich."
     errors.update(_check_times(draft.start, draft.end, draft.rrule))
@@ -354,17 +371,10 @@ def _check_draft(
     closed = [case.reference for case in agenda if case.status != "open"]
     if closed:
         errors["cases"] = f"Afgesloten casussen kunnen niet op de agenda: {', '.join(closed)}."
+    texts = {"title": title, "location": draft.location, "video_url": draft.video_url}
+    for key, problem in personal_data_errors(texts, agenda).items():
+        errors.setdefault(key, problem)
     return errors
-
-
-def _names_a_subject(title: str, agenda: list[Case]) -> bool:
-    lowered = title.lower()
-    for case in agenda:
-        name = (case.subject_name or "").lower()
-        parts = [part for part in name.replace(".", " ").split() if len(part) > 3]
-        if name and (name in lowered or any(part in lowered for part in parts)):
-            return True
-    return False
 
 
 def _check_times(start: datetime, end: datetime, rrule: str | None) -> dict[str, str]:
@@ -445,14 +455,24 @@ async def reload(meeting_id: int) -> Meeting:
 
 async def _bump(meeting: Meeting, changes: dict[Any, Any]) -> None:
     """Apply changes with the next SEQUENCE (what attendees compare) and version."""
+    sequence = meeting.sequence + 1
     await Meeting.update(
         {
             **changes,
-            Meeting.sequence: meeting.sequence + 1,
+            Meeting.sequence: sequence,
             Meeting.version: meeting.version + 1,
             Meeting.updated_at: clock.now(),
         }
     ).where(Meeting.id == meeting.id)
+    await _bump_overrides(meeting.id, sequence)
+
+
+async def _bump_overrides(meeting_id: int, sequence: int) -> None:
+    """A change of the series re-sends its moved occurrences: each needs a SEQUENCE above
+    the one its attendees hold for it (its own), or clients keep the old copy."""
+    for override in await Occurrence.objects().where(Occurrence.meeting == meeting_id):
+        raised = max(override.sequence + 1, sequence)
+        await Occurrence.update({Occurrence.sequence: raised}).where(Occurrence.id == override.id)
 
 
 async def _case_timeline(
