@@ -55,6 +55,10 @@ async def create_user(
         )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("password", f"Wachtwoord: minstens {MIN_PASSWORD_LENGTH} tekens")
+    if not 1 <= len(display_name.strip()) <= 200:
+        raise AccountError("display_name", "Naam: 1-200 tekens")
+    if len(email) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise AccountError("email", "E-mailadres: een geldig adres van hoogstens 254 tekens")
     organisation = await Organisation.objects().where(Organisation.key == organisation_key).first()
     if organisation is None:
         raise AccountError("organisation", f"Onbekende organisatie {organisation_key!r}")
@@ -66,6 +70,8 @@ async def create_user(
         region_id = region.id
     if role is Role.COORDINATOR and region_id is None:
         raise AccountError("region", "Een coördinator hoort bij een regio")
+    if organisation.region is not None and region_id != organisation.region:
+        raise AccountError("region", "De organisatie hoort bij een andere regio")
     if role is Role.MUNICIPALITY and organisation.kind != "gemeente":
         raise AccountError("organisation", "Rol gemeente vraagt een organisatie van soort gemeente")
     async with db.transaction():
