@@ -47,6 +47,13 @@ def test_a_region_overrides_a_parameter(config_dir: Path) -> None:
     assert config.rules_for("XYZ").housing == config.default.housing
 
 
+REGION_EXAMPLE = "# [regions.KEN.rules.housing]\n# working_days_before_release = { local = 25 }"
+
+
+def _region(rule_id: str, line: str = "working_days_before_release = { local = 25 }") -> str:
+    return f"[regions.KEN.rules.{rule_id}]\n{line}"
+
+
 BROKEN = [
     ('kind = "time_box"', 'kind = "time_bomb"', "rules.time_box.kind", "unknown rule kind"),
     (
@@ -88,6 +95,29 @@ BROKEN = [
         "regions.ZZZ",
         "unknown region",
     ),
+    *[
+        (original, broken, key, reason)
+        for original, broken, key, reason in [
+            (REGION_EXAMPLE, _region("housnig"), "regions.KEN.rules.housnig", "unknown rule id"),
+            (
+                REGION_EXAMPLE,
+                _region("housing", 'kind = "time_box"'),
+                "regions.KEN.rules.housing.kind",
+                "not the kind",
+            ),
+            (
+                REGION_EXAMPLE,
+                _region("housing", "working_days_before_release = { local = -1 }"),
+                "regions.KEN.rules.housing.working_days_before_release.local",
+                "negative",
+            ),
+            (REGION_EXAMPLE, "[regions.KEN]\nrules = 5", "regions.KEN.rules", "must be a table"),
+            ("[rules.time_box]", '[rules."time box"]', "rules.time box", "rule id"),
+            ("[rules.time_box]", "[rules.Time_box]", "rules.Time_box", "rule id"),
+            ("[rules.time_box]", "[rules.user]", "rules.user", "reserved"),
+            ("[rules.warning]", f"[rules.{'w' * 41}]", f"rules.{'w' * 41}", "at most 40"),
+        ]
+    ],
 ]
 
 
@@ -114,3 +144,21 @@ def test_check_config_and_serve_stop_on_a_broken_rule(config_dir: Path) -> None:
         assert result.returncode == 2
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "rules.time_box.kind" in lines[0] and str(path) in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("original", "broken", "key"),
+    [
+        (REGION_EXAMPLE, _region("housnig"), "regions.KEN.rules.housnig: unknown rule id"),
+        ("[rules.time_box]", "[rules.user]", "rules.user: the rule id 'user' is reserved"),
+    ],
+)
+def test_check_config_names_a_wrong_rule_id_in_one_line(
+    config_dir: Path, original: str, broken: str, key: str
+) -> None:
+    path = config_dir / "escalation.toml"
+    path.write_text(path.read_text().replace(original, broken, 1))
+    result = run_cli("check-config", config_dir=config_dir)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"casetafel: configuration error: {path}: {key}"), line

@@ -114,12 +114,28 @@ async def test_a_deadline_on_monday_does_not_act_over_the_weekend(
 ):
     release = clock.add_working_days(date(2026, 12, 28), 20)  # housing due Monday 28 Dec
     case = await new_case(users, directory, ladder, release_date=release.isoformat())
+    # A decision at the driehoek meets its time box (due 17 December), so only the housing
+    # deadline can move the case.
+    await moves.record_progress(
+        users.actors["velsen"],
+        case.reference,
+        held_on=date(2026, 11, 25),
+        decision="Woningcorporatie zoekt verder.",
+        expected_version=None,
+        config=config,
+        directory=directory,
+    )
+    assert [r.state for r in await deadlines_of(case.id, kind="time_box")] == ["met"]
     housing = await pending(case.id, "housing_deadline")
     assert clock.local(housing.due_at).strftime("%a %d-%m %H:%M") == "Mon 28-12 00:00"
+    await sweep_at(config, local(date(2026, 12, 24), 17))  # Thursday before Christmas
     await sweep_at(config, local(date(2026, 12, 27), 23, 59))  # Sunday evening
-    assert [e.trigger for e in await escalations_of(case.id)] == ["time_box"]
+    assert await escalations_of(case.id) == []
+    assert (await pending(case.id, "housing_deadline")).id == housing.id
     await sweep_at(config, local(date(2026, 12, 28), 0))
-    assert [e.trigger for e in await escalations_of(case.id)] == ["time_box"]
+    [move] = await escalations_of(case.id)
+    assert (move.trigger, move.from_level, move.to_level) == ("housing", "local", "regional")
+    assert move.at == local(date(2026, 12, 28), 0)
 
 
 async def test_no_decision_within_the_time_box_moves_the_case_up(
@@ -129,9 +145,15 @@ async def test_no_decision_within_the_time_box_moves_the_case_up(
     box = await pending(case.id, "time_box")
     # 15 working days after Wednesday 25 November: the end of Wednesday 16 December.
     assert box.due_at == local(date(2026, 12, 17), 0)
+    await sweep_at(config, local(date(2026, 12, 16), 23, 59))
+    assert await escalations_of(case.id) == []
     await sweep_at(config, local(date(2026, 12, 17), 0))
     [move] = await escalations_of(case.id)
-    assert (move.trigger, move.obstacle, move.to_level) == ("time_box", "other", "regional")
+    # Its own obstacle, not "Anders (zie toelichting)" with an empty note.
+    assert (move.trigger, move.obstacle, move.to_level) == ("time_box", "no_decision", "regional")
+    assert config.obstacle_label(move.obstacle) == "Geen besluit binnen de termijn"
+    event = await TimelineEvent.objects().where(TimelineEvent.kind == "escalation.up").first()
+    assert "belemmering: Geen besluit binnen de termijn (regel time_box)" in event.summary
 
 
 async def test_a_decision_meets_the_time_box_and_the_conference(
@@ -327,7 +349,34 @@ async def test_after_a_week_of_downtime_every_missed_deadline_acts_once_in_order
     assert states[("time_box", "local")] == "cancelled"  # the case had left the level
     assert states[("conference_due", "local")] == "missed"
     assert report.escalated == 1
+    # What the warnings and the reminder announced had itself fallen due: they are
+    # cancelled, not sent late; the deadlines themselves act and tell.
+    local_warnings = await deadlines_of(case.id, kind="warning", level="local")
+    assert len(local_warnings) == 3 and {w.state for w in local_warnings} == {"cancelled"}
+    assert states[("conference_reminder", "local")] == "cancelled"
+    assert await Notification.count().where(Notification.kind.is_in(["warning", "reminder"])) == 0
+    assert len(await notifications_for("velsen", "overdue")) == 1
+    assert len(await notifications_for("coordinator", "escalated")) == 1
     assert (await sweep_at(config, local(date(2026, 12, 21), 9, 5))).acted == 0
+
+
+async def test_a_warning_caught_up_before_its_deadline_is_still_sent(
+    now_is_start, users, directory, ladder, config
+):
+    case = await new_case(users, directory, ladder)
+    # No sweep until Tuesday 15 December 9:00: the housing warning (Monday 00:00) is late,
+    # but its deadline (Wednesday 00:00) is still ahead, so the owner hears of it. The
+    # conference (due 10 December) had fallen due itself: its warning is cancelled.
+    await sweep_at(config, local(date(2026, 12, 15), 9))
+    texts = [n.text for n in await notifications_for("velsen", "warning")]
+    assert [t for t in texts if "huisvesting" in t] == [
+        f"Casus {case.reference}: termijn 'huisvesting geregeld' verloopt op 16-12-2026 00:00."
+    ]
+    assert not [t for t in texts if "casusoverleg" in t]
+    conference_warning = await deadlines_of(
+        case.id, kind="warning", target=(await deadlines_of(case.id, kind="conference_due"))[0].id
+    )
+    assert [w.state for w in conference_warning] == ["cancelled"]
 
 
 async def test_closing_a_case_cancels_its_deadlines(now_is_start, users, directory, ladder, config):

@@ -3,6 +3,7 @@ it; and every bad input answered with a clear 4xx, nothing changed."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -191,6 +192,71 @@ async def test_the_case_page_escalates_with_dutch_messages_and_shows_the_history
     assert (await client.get("/wachtrij/galactic")).status_code == 404
 
 
+def section_alert(html: str) -> str:
+    """The text of the alert at the top of the escalation section ('' when there is none)."""
+    section = html.split('<h2 id="kop-ladder">Escalatieladder</h2>', 1)[1]
+    match = re.match(r'\s*<div class="ct-alert ct-alert--error" role="alert">(.*?)</div>', section)
+    return re.sub(r"<[^>]+>", " ", match.group(1)).strip() if match else ""
+
+
+async def test_a_form_posted_twice_says_why_it_was_refused(case, users, client):
+    await login(client, "coordinator")
+    form = {"to": "regional", "obstacle": "no_care_bed", "note": "", "version": str(case.version)}
+    path = f"/casussen/{case.reference}/niveau"
+    first = await client.post(path, data={**form, "_csrf_token": csrf(client)})
+    assert first.status_code == 302
+    version = (await Case.objects().where(Case.id == case.id).first()).version
+    # The same form again (a second click, or the back button): the case has moved, and the
+    # "local -> regional" form is not on the page any more; the message is.
+    again = await client.post(path, data={**form, "_csrf_token": csrf(client)})
+    assert again.status_code == 409
+    assert "Deze casus is intussen verplaatst of gewijzigd." in section_alert(again.text)
+    assert (await Case.objects().where(Case.id == case.id).first()).version == version
+    assert len(await escalations_of(case.id)) == 1
+    # Errors of a form that is not on the page show there too.
+    junk = await client.post(
+        path, data={**form, "to": "mars", "version": str(version), "_csrf_token": csrf(client)}
+    )
+    assert junk.status_code == 422
+    assert section_alert(junk.text) == "Kies een niveau van de ladder."
+    # A page without a failed form has no alert.
+    assert section_alert((await client.get(f"/casussen/{case.reference}")).text) == ""
+
+
+async def test_escalating_a_closed_case_through_the_web_form_says_why(
+    case, users, directory, ladder, client
+):
+    await service.close_case(
+        users.actors["coordinator"], case.reference, "returned_home", "", directory, ladder
+    )
+    closed = await Case.objects().where(Case.id == case.id).first()
+    await login(client, "coordinator")
+    page = await client.get(f"/casussen/{case.reference}")
+    assert "Opschalen naar" not in page.text  # no form to escalate with
+    refused = await client.post(
+        f"/casussen/{case.reference}/niveau",
+        data={
+            "to": "regional",
+            "obstacle": "no_care_bed",
+            "version": str(closed.version),
+            "_csrf_token": csrf(client),
+        },
+    )
+    assert refused.status_code == 409
+    assert section_alert(refused.text) == (
+        "Deze casus is afgesloten en kan niet meer worden op- of afgeschaald."
+    )
+    progress = await client.post(
+        f"/casussen/{case.reference}/overleg",
+        data={"held_on": "2026-11-25", "version": str(closed.version), "_csrf_token": csrf(client)},
+    )
+    assert progress.status_code == 409
+    assert section_alert(progress.text) == "Deze casus is afgesloten."
+    after = await Case.objects().where(Case.id == case.id).first()
+    assert (after.level, after.version, after.status) == ("local", closed.version, "closed")
+    assert await escalations_of(case.id) == []
+
+
 async def test_the_regiegroep_sees_why_but_not_the_notes(case, users, directory, config, client):
     coordinator = users.actors["coordinator"]
     await move(coordinator, case.reference, config, directory, "regional", note="Naam: Jan")
@@ -245,3 +311,38 @@ async def test_the_api_moves_lists_and_refuses(case, users, client):
     assert naive.status_code == 422 and "due_before" in naive.json()["errors"]
     bad = await client.get("/api/v1/deadlines", params={"due_before": "morgen"}, headers=headers)
     assert bad.status_code == 400
+
+
+async def test_the_deadline_api_leaves_out_later_deadlines_and_counts_working_days(
+    now_is_start, users, directory, ladder, client
+):
+    # Wednesday 25 November 2026, 10:00; release Friday 15 January 2027.
+    case = await service.create_case(
+        users.actors["coordinator"], velsen_case(release_date="2027-01-15"), directory, ladder
+    )
+    headers = await users.api_headers("coordinator")
+
+    async def due_before(moment: str) -> list[tuple[str, str, int]]:
+        response = await client.get(
+            "/api/v1/deadlines", params={"due_before": moment}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        assert {row["reference"] for row in response.json()} <= {case.reference}
+        return [(r["kind"], r["due_at"], r["working_days_left"]) for r in response.json()]
+
+    # The housing deadline is due at 16 December 00:00 exactly: "before" leaves it out,
+    # and the time box (17 December) too.
+    assert await due_before("2026-12-16T00:00:00+01:00") == [
+        ("bij_missing", "2026-11-15T23:00:00Z", -8),  # 8 working days late
+        ("conference_due", "2026-12-09T23:00:00Z", 10),  # the end of Wednesday 9 December
+    ]
+    assert (await due_before("2026-12-16T00:00:01+01:00"))[2:] == [
+        ("housing_deadline", "2026-12-15T23:00:00Z", 14)  # the last day is Tuesday 15th
+    ]
+    assert [kind for kind, _, _ in await due_before("2026-12-18T00:00:00+01:00")] == [
+        "bij_missing",
+        "conference_due",
+        "housing_deadline",
+        "time_box",
+    ]
+    assert await due_before("2026-11-16T00:00:00+01:00") == []

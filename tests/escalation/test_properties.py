@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from casetafel import clock
@@ -17,13 +17,19 @@ from casetafel.errors import Conflict, ValidationFailed
 from casetafel.escalation import moves
 from casetafel.escalation.models import Deadline
 from casetafel.escalation.sweep import sweep
-from tests.conftest import velsen_case
+from casetafel.ladder import load_ladder
+from tests.conftest import REPO, velsen_case
 from tests.escalation.conftest import START, escalations_of, set_now
 
 OBSTACLES = ["no_housing_offered", "municipality_refuses", "no_care_bed", "other"]
+# Any level of the ladder as the target (so two levels at once, and the current one, are
+# tried too) and junk.
+TARGETS = [*load_ladder(REPO / "config").keys(), "x", ""]
+MOVE = st.tuples(st.just("move"), st.sampled_from(TARGETS), st.sampled_from(OBSTACLES))
 STEPS = st.lists(
     st.one_of(
-        st.tuples(st.just("move"), st.sampled_from(["up", "down"]), st.sampled_from(OBSTACLES)),
+        MOVE,
+        MOVE,  # twice as likely as the other steps
         st.tuples(st.just("wait"), st.integers(min_value=1, max_value=20)),
         st.tuples(st.just("housing"), st.sampled_from(["arranged", "missing"])),
         st.tuples(st.just("release"), st.integers(min_value=-20, max_value=40)),
@@ -43,6 +49,17 @@ CATEGORIES = st.sampled_from(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=STEPS, categories=CATEGORIES, release_in=st.integers(min_value=0, max_value=90))
+# Always tried: two levels up at once, and two levels down from the top.
+@example(steps=[("move", "national", "no_care_bed")], categories=["sex_offender"], release_in=60)
+@example(
+    steps=[
+        ("move", "regional", "other"),
+        ("move", "national", "other"),
+        ("move", "local", "other"),
+    ],
+    categories=["no_fixed_abode"],
+    release_in=60,
+)
 async def test_random_histories_keep_the_ladder_consistent(
     steps, categories, release_in, users, directory, ladder, config
 ):
@@ -64,15 +81,12 @@ async def test_random_histories_keep_the_ladder_consistent(
 async def _apply(
     step: tuple[Any, ...], reference: str, now, coordinator, directory, ladder, config
 ):  # type: ignore[no-untyped-def]
-    row = await Case.objects().where(Case.reference == reference).first()
     try:
         if step[0] == "move":
-            position = ladder.position(row.level) + (1 if step[1] == "up" else -1)
-            target = ladder.levels[position].key if 0 <= position < len(ladder.levels) else "x"
             await moves.escalate(
                 coordinator,
                 reference,
-                to_level=target,
+                to_level=step[1],
                 obstacle=step[2],
                 note="toelichting",
                 expected_version=None,

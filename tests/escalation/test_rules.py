@@ -106,3 +106,15 @@ def test_working_days_left_counts_a_midnight_deadline_to_the_day_before() -> Non
     assert r.working_days_left(end_of_friday, wednesday) == 2
     assert r.working_days_left(clock.end_of_working_day(date(2026, 11, 25)), wednesday) == 0
     assert r.working_days_left(clock.end_of_working_day(date(2026, 11, 24)), wednesday) == -1
+
+
+def test_a_passed_deadline_is_late_also_on_the_weekend_after_it() -> None:
+    end_of_friday = clock.end_of_working_day(date(2026, 11, 27))
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    sunday_night = datetime(2026, 11, 29, 22, 0, tzinfo=UTC)
+    assert r.working_days_left(end_of_friday, saturday) == -1  # not "vandaag"
+    assert r.working_days_left(end_of_friday, sunday_night) == -1
+    assert r.working_days_left(end_of_friday, datetime(2026, 11, 30, 10, tzinfo=UTC)) == -1
+    assert r.working_days_left(end_of_friday, datetime(2026, 12, 1, 10, tzinfo=UTC)) == -2
+    # Before it passes, late on Friday evening, Friday is still its last day.
+    assert r.working_days_left(end_of_friday, datetime(2026, 11, 27, 22, 0, tzinfo=UTC)) == 0

@@ -7,6 +7,7 @@ region may override parameters under [regions.<CODE>.rules.<id>].
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -113,6 +114,10 @@ KINDS: dict[str, type[Any]] = {
 }
 # Kinds that may appear once only: they fire on a level, not on a category.
 SINGLE_KINDS = ("housing_deadline", "time_box", "conference_due", "bij_missing", "deadline_warning")
+# A rule id is stored as the trigger of a move and the rule of a deadline (40 characters);
+# "user" is the trigger of a move by hand.
+RULE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+RESERVED_RULE_IDS = frozenset({"user"})
 
 
 @dataclass(frozen=True)
@@ -186,10 +191,25 @@ def load_escalation(
     rules_raw = raw.get("rules")
     if not isinstance(rules_raw, dict) or not rules_raw:
         raise SettingsError(source, "rules", "at least one [rules.<id>] table is required")
+    for rule_id in rules_raw:
+        _check_rule_id(rule_id, source)
     default = RuleSet(tuple(checker.rule(rule_id, body) for rule_id, body in rules_raw.items()))
     checker.single_kinds(default)
     regions = _regions(raw.get("regions", {}), default, rules_raw, checker, region_codes)
     return EscalationConfig(ladder=ladder, obstacles=obstacles, default=default, regions=regions)
+
+
+def _check_rule_id(rule_id: str, source: str) -> None:
+    where = f"rules.{rule_id}"
+    if not RULE_ID.fullmatch(rule_id):
+        raise SettingsError(
+            source,
+            where,
+            "a rule id is lowercase letters, digits and _ (starting with a letter), "
+            "at most 40 characters",
+        )
+    if rule_id in RESERVED_RULE_IDS:
+        raise SettingsError(source, where, f"the rule id {rule_id!r} is reserved")
 
 
 def _obstacles(raw: Any, source: str) -> dict[str, str]:
@@ -219,19 +239,34 @@ def _regions(
         if not isinstance(body, dict):
             raise SettingsError(checker.source, where, "must be a table")
         _only_keys(body, {"rules"}, checker.source, where)
-        overrides = body.get("rules", {})
-        rules: list[Rule] = []
-        for rule_id, base in rules_raw.items():
-            override = overrides.get(rule_id, {})
-            if not isinstance(override, dict):
-                raise SettingsError(checker.source, f"{where}.rules.{rule_id}", "must be a table")
-            rules.append(checker.rule(rule_id, _merge(base, override), prefix=f"{where}.rules"))
-        unknown = set(overrides) - set(rules_raw)
-        if unknown:
-            name = sorted(unknown)[0]
-            raise SettingsError(checker.source, f"{where}.rules.{name}", "unknown rule id")
+        overrides = _overrides(body.get("rules", {}), rules_raw, checker.source, where)
+        rules = [
+            checker.rule(rule_id, _merge(base, overrides.get(rule_id, {})), f"{where}.rules")
+            for rule_id, base in rules_raw.items()
+        ]
         regions[code] = RuleSet(tuple(rules))
     return regions
+
+
+def _overrides(
+    raw: Any, rules_raw: dict[str, Any], source: str, where: str
+) -> dict[str, dict[str, Any]]:
+    """A region's [regions.X.rules.<id>] tables: parameters of known rules, not their kind."""
+    if not isinstance(raw, dict):
+        raise SettingsError(source, f"{where}.rules", "must be a table of [rules.<id>] tables")
+    for rule_id, override in raw.items():
+        key = f"{where}.rules.{rule_id}"
+        if rule_id not in rules_raw:
+            raise SettingsError(
+                source, key, f"unknown rule id {rule_id!r}; rules: {sorted(rules_raw)}"
+            )
+        if not isinstance(override, dict):
+            raise SettingsError(source, key, "must be a table")
+        if "kind" in override:
+            raise SettingsError(
+                source, f"{key}.kind", "a region changes parameters, not the kind of a rule"
+            )
+    return raw
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from casetafel.errors import NotFound, ValidationFailed
 from casetafel.escalation.config import EscalationConfig
 from casetafel.escalation.moves import may_move, may_record_progress
 from casetafel.escalation.rules import working_days_left
+from casetafel.organisations.models import Region
 from casetafel.organisations.service import Directory
 
 SHOWN_KINDS = ("housing_deadline", "time_box", "conference_due", "bij_missing")
@@ -187,6 +188,8 @@ class EscalationDashboard:
     overdue: list[DeadlineRow]
     due_this_week: list[DeadlineRow]
     bij_alerts: list[DeadlineRow]
+    # The BIJ rule's calendar days for the reader's region (None: regions differ).
+    bij_days: int | None = None
 
     @property
     def references(self) -> list[str]:
@@ -199,7 +202,7 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
     now = clock.now()
     scope, args = scope_sql(actor, config.ladder)
     columns = "c.reference, d.kind, d.level, d.due_at, d.state, d.rule"
-    overdue = await db.fetch(
+    overdue = await db.fetch_top(
         f'SELECT {columns} FROM deadline d JOIN case_file c ON c.id = d."case"'
         f" WHERE {scope} AND c.status = 'open' AND d.state = 'missed'"
         " AND d.kind = 'conference_due' AND d.level = c.level AND d.entered_at = c.level_since"
@@ -218,7 +221,7 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
     )
     bij: list[dict[str, Any]] = []
     if Sensitivity.OFFENCE in visible_classes(actor):
-        bij = await db.fetch(
+        bij = await db.fetch_top(
             f'SELECT {columns} FROM deadline d JOIN case_file c ON c.id = d."case"'
             f" WHERE {scope} AND c.status = 'open' AND c.bij_notice_date IS NULL"
             " AND d.kind = 'bij_missing' AND d.state = 'missed'"
@@ -229,6 +232,7 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
         overdue=[_deadline(row, row["reference"], now) for row in overdue],
         due_this_week=[_deadline(row, row["reference"], now) for row in due],
         bij_alerts=[_deadline(row, row["reference"], now) for row in bij],
+        bij_days=await bij_days(actor, config),
     )
     if board.references:
         async with db.transaction():
@@ -236,6 +240,20 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
                 actor, "dashboard.deadlines.read", details={"references": board.references}
             )
     return board
+
+
+async def bij_days(actor: Actor, config: EscalationConfig) -> int | None:
+    """The calendar days of the BIJ rule that apply to the reader's cases: their region's
+    (overrides included), or the one value all regions share for a national reader."""
+    if actor.region_id is not None:
+        region = await Region.select(Region.code).where(Region.id == actor.region_id).first()
+        rule_sets = [config.rules_for(region["code"] if region else "")]
+    else:
+        rule_sets = [config.default, *config.regions.values()]
+    days = {
+        rules.bij_missing.calendar_days_before_release for rules in rule_sets if rules.bij_missing
+    }
+    return days.pop() if len(days) == 1 else None
 
 
 MAX_DEADLINES = 500

@@ -104,9 +104,11 @@ def warning_due(rule: DeadlineWarning, target_due: datetime) -> datetime:
 def working_days_left(due_at: datetime, now: datetime) -> int:
     """Whole working days from today until the due day (0 on the day, negative when late).
 
-    A deadline at midnight belongs to the day before it: that day is the last one left."""
+    A deadline at midnight belongs to the day before it: that day is the last one left.
+    A deadline that has passed is late (at least -1), also on the weekend after it."""
     due_local = clock.local(due_at)
     last_day = due_local.date()
     if due_local.timetz().replace(tzinfo=None) == datetime.min.time():
         last_day -= timedelta(days=1)
-    return clock.working_days_between(clock.local(now).date(), last_day)
+    left = clock.working_days_between(clock.local(now).date(), last_day)
+    return min(left, -1) if due_at <= now else left

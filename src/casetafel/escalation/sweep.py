@@ -58,11 +58,16 @@ async def sweep(config: EscalationConfig, now: datetime | None = None) -> SweepR
 
 async def _claim(now: datetime, skip: list[int]) -> list[int]:
     not_failed = f" AND c.id NOT IN ({', '.join(str(i) for i in skip)})" if skip else ""
-    lock = "" if db.is_sqlite() else " FOR UPDATE OF c SKIP LOCKED"
+    due = "SELECT d.\"case\" FROM deadline d WHERE d.state = 'pending' AND d.due_at <= {}"
+    if db.is_sqlite():
+        where, lock = f"c.id IN ({due})", ""
+    else:
+        # The due cases first, as one array from the partial index on pending due_at:
+        # as a join, PostgreSQL expects the pending and past rows to overlap (they do
+        # not) and scans every deadline (25 ms at 300,000 cases with nothing due).
+        where, lock = f"c.id = ANY(ARRAY({due}))", " FOR UPDATE OF c SKIP LOCKED"
     rows = await db.fetch(
-        'SELECT c.id FROM case_file c WHERE c.id IN (SELECT d."case" FROM deadline d'
-        " WHERE d.state = 'pending' AND d.due_at <= {})"
-        f"{not_failed} ORDER BY c.id LIMIT {{}}{lock}",
+        f"SELECT c.id FROM case_file c WHERE {where}{not_failed} ORDER BY c.id LIMIT {{}}{lock}",
         now,
         BATCH,
     )
@@ -108,6 +113,9 @@ async def _act(
         await deadlines.resolve(row.id, deadlines.MISSED, now)
         text = f"casusoverleg op niveau {config.ladder.name(state.level)} is te laat"
         await _tell_owners(row, state, config, now, report, "overdue", text)
+    elif row.kind == "conference_reminder" and await _conference_due_already(row, now):
+        # Caught up after downtime: the conference itself is due, a reminder comes too late.
+        await deadlines.resolve(row.id, deadlines.CANCELLED, now)
     elif row.kind == "conference_reminder":
         await deadlines.resolve(row.id, deadlines.MET, now)
         text = f"casusoverleg op niveau {config.ladder.name(state.level)} nog niet vastgelegd"
@@ -137,6 +145,18 @@ async def _escalate(
     report.escalated += 1
 
 
+async def _conference_due_already(reminder: Deadline, now: datetime) -> bool:
+    """Whether the conference deadline of the reminder's level stay has fallen due too."""
+    found = await Deadline.exists().where(
+        (Deadline.case == reminder.case)
+        & (Deadline.kind == "conference_due")
+        & (Deadline.level == reminder.level)
+        & (Deadline.entered_at == reminder.entered_at)
+        & (Deadline.due_at <= now)
+    )
+    return bool(found)
+
+
 async def _bij(
     row: Deadline, state: CaseState, config: EscalationConfig, now: datetime, report: SweepReport
 ) -> None:
@@ -162,7 +182,9 @@ async def _warn(
     row: Deadline, state: CaseState, config: EscalationConfig, now: datetime, report: SweepReport
 ) -> None:
     target = await Deadline.objects().where(Deadline.id == (row.target or 0)).first()
-    if target is None or target.state != deadlines.PENDING:
+    # A warning acts before its deadline or not at all: after downtime, a warning whose
+    # deadline is itself due would announce what the sweep is about to do anyway.
+    if target is None or target.state != deadlines.PENDING or target.due_at <= now:
         await deadlines.resolve(row.id, deadlines.CANCELLED, now)
         return
     await deadlines.resolve(row.id, deadlines.MET, now)

@@ -127,6 +127,30 @@ def _form_state(
     )
 
 
+def drawn_forms(overview: queries.CaseEscalation) -> set[str]:
+    """The forms the escalation section draws for this reader and case (see the template)."""
+    drawn: set[str] = set()
+    if overview.up and overview.can_escalate:
+        drawn.add(f"move-{overview.up}")
+    if overview.down and overview.can_deescalate:
+        drawn.add(f"move-{overview.down}")
+    if overview.can_record:
+        drawn.add("progress")
+    return drawn
+
+
+def section_problems(form: sections.FormState, drawn: set[str]) -> list[str]:
+    """What went wrong with a form of this section, shown at the top of the section: a
+    conflict always (a stale or closed case), field errors when their form is not drawn
+    any more (they show at the fields otherwise)."""
+    if not (form.form.startswith("move-") or form.form == "progress"):
+        return []
+    problems = [form.problem] if form.problem else []
+    if form.form not in drawn:
+        problems += list(form.errors.values())
+    return problems
+
+
 async def _case_page(
     request: Req,
     actor: Actor,
@@ -135,7 +159,8 @@ async def _case_page(
     reference: str,
     form: sections.FormState,
 ) -> Template:
-    case = await cases.get_case(actor, reference, directory, ladder, log_read=False)
+    # The case page shown again with the form's problem is a read of the case, logged.
+    case = await cases.get_case(actor, reference, directory, ladder)
     return await render_case_page(request, actor, directory, ladder, case, form)
 
 
@@ -154,6 +179,7 @@ def install_sections(config: EscalationConfig) -> None:
                 "obstacles": config.obstacles,
                 "labels": LABELS,
                 "form": form,
+                "problems": section_problems(form, drawn_forms(overview)),
             },
         )
 
