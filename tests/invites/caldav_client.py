@@ -61,6 +61,10 @@ class CalendarCollection:
         headers = {"Content-Type": ICS, **condition}
         return self.http.put(self.path + name, content=body, headers=headers)
 
+    def delete(self, name: str, *, etag: str) -> httpx.Response:
+        """Remove the version read before (If-Match)."""
+        return self.http.delete(self.path + name, headers={"If-Match": etag})
+
     def get(self, name: str) -> Stored | None:
         response = self.http.get(self.path + name)
         if response.status_code == 404:

@@ -5,6 +5,9 @@
   older message that arrives late is ignored.
 - A message about one occurrence (RECURRENCE-ID) is merged into the object that holds the
   series, since one resource holds all components of a UID (RFC 4791 4.1).
+- A CANCEL of the meeting or of one occurrence (STATUS:CANCELLED) is stored like an update:
+  the event stays, marked cancelled. A CANCEL of the whole event without STATUS tells this
+  attendee they are no longer invited (RFC 5546 3.2.5): the client deletes the event (`apply`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,27 @@ def receive(calendar: CalendarCollection, message: bytes) -> httpx.Response | No
     if updated is None:
         return None
     return calendar.put(name, updated, etag=current.etag if current else None)
+
+
+def apply(calendar: CalendarCollection, message: bytes) -> httpx.Response | None:
+    """Any message of the organiser, as a client handles it: an uninvite deletes the event,
+    everything else is stored by `receive`. None when the message was ignored (not newer)."""
+    if not is_uninvite(message):
+        return receive(calendar, message)
+    name = resource_name(message)
+    current = calendar.get(name)
+    if current is None or incoming(current.text.encode(), message) is None:
+        return None
+    return calendar.delete(name, etag=current.etag)
+
+
+def is_uninvite(message: bytes) -> bool:
+    """METHOD:CANCEL for the whole event without STATUS: only this attendee is taken off."""
+    calendar = Calendar.from_ical(message)
+    if str(calendar.get("METHOD", "")).upper() != "CANCEL":
+        return False
+    events = _vevents(message)
+    return None in events and all("STATUS" not in event for event in events.values())
 
 
 def incoming(stored: bytes | None, message: bytes) -> bytes | None:

@@ -9,6 +9,8 @@ Retry policy (settings mail_max_attempts, mail_retry_base_seconds, mail_retry_ma
 - when the server cannot be reached at all (refused, TLS or AUTH failure), no message is to
   blame: the rest of the batch goes back unsent with no attempt counted, due again after the
   base delay, with the error shown in the queue. An outage delays mail, it never kills it.
+  So does a configuration problem: credentials on smtp:// to a server without STARTTLS
+  (the password is not sent in clear; logged as an error until it is fixed).
 Claims are committed before sending and each outcome right after its message, so a sender
 killed mid-batch leaves at most the message in flight to be sent again (same Message-ID)
 once its lease has run out; the rest of its claim is simply sent then.
@@ -27,7 +29,14 @@ import aiosmtplib
 from casetafel import clock
 from casetafel.mail import claims
 from casetafel.mail.claims import Claim, Claimed
-from casetafel.mail.smtp import SmtpConnection, SmtpTarget, Unreachable, describe, reply_code
+from casetafel.mail.smtp import (
+    CleartextRefused,
+    SmtpConnection,
+    SmtpTarget,
+    Unreachable,
+    describe,
+    reply_code,
+)
 from casetafel.settings import Settings
 
 log = logging.getLogger("casetafel.mail")
@@ -87,8 +96,9 @@ async def send_due(
             try:
                 await connection.send(row.sender, row.recipient, row.content.encode("ascii"))
             except Unreachable as exc:
-                error = f"SMTP-server niet bereikbaar: {exc}"
-                log.warning("mail: %s; %d message(s) wait", error, len(claim.rows) - index)
+                error = f"{exc.label}: {exc}"
+                level = logging.ERROR if isinstance(exc, CleartextRefused) else logging.WARNING
+                log.log(level, "mail: %s; %d message(s) wait", error, len(claim.rows) - index)
                 failure = claims.Failure(now, now + backoff(settings, 0), error)
                 await _postpone(claim, claim.rows[index:], report, failure)
                 break

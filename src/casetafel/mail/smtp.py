@@ -2,7 +2,9 @@
 the server dropped it.
 
 smtp://host:port uses STARTTLS when the server offers it; smtps://host:port is TLS from the
-first byte; user:password@ in the URL logs in (AUTH) after connecting.
+first byte; user:password@ in the URL logs in (AUTH) after connecting, but only over an
+encrypted session: on smtp:// to a server that offers no STARTTLS the password is not sent
+(CleartextRefused), and the messages wait in the outbox.
 """
 
 from __future__ import annotations
@@ -41,6 +43,15 @@ class Unreachable(Exception):
     """The server could not be reached or refused the session (TLS, AUTH): no message is to
     blame for it."""
 
+    label = "SMTP-server niet bereikbaar"
+
+
+class CleartextRefused(Unreachable):
+    """Credentials are configured but the session is not encrypted: casetafel does not send
+    the password in clear. A configuration problem, not a fault of any message."""
+
+    label = "SMTP-configuratiefout"
+
 
 class SmtpConnection:
     def __init__(self, target: SmtpTarget, tls_context: ssl.SSLContext | None = None) -> None:
@@ -71,11 +82,11 @@ class SmtpConnection:
 
     async def _open(self) -> None:
         await self.close()
+        # No credentials here: aiosmtplib would log in after connecting even when the server
+        # offered no STARTTLS; _log_in checks the session first.
         client = aiosmtplib.SMTP(
             hostname=self.target.host,
             port=self.target.port,
-            username=self.target.username,
-            password=self.target.password,
             use_tls=self.target.implicit_tls,
             start_tls=False if self.target.implicit_tls else None,
             tls_context=self.tls_context,
@@ -83,10 +94,26 @@ class SmtpConnection:
         )
         try:
             await client.connect()
+            await self._log_in(client)
+        except Unreachable:
+            client.close()
+            raise
         except (aiosmtplib.SMTPException, OSError) as exc:
             client.close()
             raise Unreachable(describe(exc)) from exc
         self._client = client
+
+    async def _log_in(self, client: aiosmtplib.SMTP) -> None:
+        """AUTH with the URL's credentials, if any, and only over TLS."""
+        if self.target.username is None:
+            return
+        if client.get_transport_info("sslcontext") is None:
+            raise CleartextRefused(
+                f"{self.target.host}:{self.target.port} biedt geen STARTTLS aan; het "
+                "wachtwoord wordt niet onversleuteld verstuurd (zet STARTTLS aan op de server "
+                "of gebruik smtps://)"
+            )
+        await client.login(self.target.username, self.target.password or "")
 
 
 def describe(exc: BaseException) -> str:
