@@ -89,11 +89,7 @@ async def test_edit_with_a_stale_version_keeps_the_input_and_explains(
 
 
 async def test_close_without_outcome_is_refused_in_dutch(users, directory, ladder, client):
-    from casetafel.cases import service
-
-    case = await service.create_case(users.actors["coordinator"], velsen_case(), directory, ladder)
-    await login(client, "coordinator")
-    await client.get(f"/casussen/{case.reference}")
+    case = await _logged_in_on_a_case(users, directory, ladder, client)
     response = await client.post(
         f"/casussen/{case.reference}/afsluiten",
         data={"outcome": "", "note": "toelichting", "_csrf_token": csrf(client)},
@@ -275,6 +271,16 @@ async def test_api_never_answers_500_to_any_json(body, base, users, client):
 
 
 # Bad input on the other forms and the API update (issue 3, item 10)
+async def _logged_in_on_a_case(users, directory, ladder, client, page: str = ""):  # type: ignore[no-untyped-def]
+    """A Velsen case, and the coordinator's browser on its page (or a sub-page)."""
+    from casetafel.cases import service
+
+    case = await service.create_case(users.actors["coordinator"], velsen_case(), directory, ladder)
+    await login(client, "coordinator")
+    await client.get(f"/casussen/{case.reference}{page}")
+    return case
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
@@ -288,11 +294,7 @@ async def test_api_never_answers_500_to_any_json(body, base, users, client):
 async def test_edit_form_shows_the_problem_and_keeps_the_input(
     change, field, message, users, directory, ladder, client
 ):
-    from casetafel.cases import service
-
-    case = await service.create_case(users.actors["coordinator"], velsen_case(), directory, ladder)
-    await login(client, "coordinator")
-    await client.get(f"/casussen/{case.reference}/bewerken")
+    case = await _logged_in_on_a_case(users, directory, ladder, client, "/bewerken")
     posted = {**FORM, "notes": "nieuwe toelichting", **change, "_csrf_token": csrf(client)}
     response = await client.post(f"/casussen/{case.reference}/bewerken", data=posted)
     assert response.status_code == 422
@@ -304,11 +306,7 @@ async def test_edit_form_shows_the_problem_and_keeps_the_input(
 
 
 async def test_checklist_with_bad_input_keeps_what_was_typed(users, directory, ladder, client):
-    from casetafel.cases import service
-
-    case = await service.create_case(users.actors["coordinator"], velsen_case(), directory, ladder)
-    await login(client, "coordinator")
-    await client.get(f"/casussen/{case.reference}")
+    case = await _logged_in_on_a_case(users, directory, ladder, client)
     response = await client.post(
         f"/casussen/{case.reference}/basisvoorwaarden",
         data={
@@ -328,11 +326,7 @@ async def test_checklist_with_bad_input_keeps_what_was_typed(users, directory, l
 
 
 async def test_close_note_too_long_is_refused(users, directory, ladder, client):
-    from casetafel.cases import service
-
-    case = await service.create_case(users.actors["coordinator"], velsen_case(), directory, ladder)
-    await login(client, "coordinator")
-    await client.get(f"/casussen/{case.reference}")
+    case = await _logged_in_on_a_case(users, directory, ladder, client)
     response = await client.post(
         f"/casussen/{case.reference}/afsluiten",
         data={"outcome": "other", "note": "n" * 1001, "_csrf_token": csrf(client)},
