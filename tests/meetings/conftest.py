@@ -15,15 +15,21 @@ from icalendar import Calendar
 from casetafel import clock
 from casetafel.escalation.setup import load_config
 from casetafel.mail.sender import send_due
+from casetafel.meetings import service
 from casetafel.meetings.config import load_meetings
 from casetafel.meetings.context import MeetingContext
+from casetafel.meetings.models import Meeting
 from casetafel.organisations.service import Directory
 from casetafel.settings import Settings
-from tests.conftest import REPO
+from tests.conftest import REPO, Users
 from tests.support.smtp import SmtpServer, free_port
 
 # Wednesday 25 November 2026, 09:00 in Amsterdam: the tests' "now".
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+# The Tuesday most meeting tests plan on (the weekly triage's day).
+TUESDAY = date(2026, 12, 1)
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -92,3 +98,24 @@ def imip_calendar(message: EmailMessage, method: str) -> bytes:
     assert attachment.get_filename() == "invite.ics"
     assert attachment.get_payload(decode=True) == data
     return data
+
+
+async def plan_weekly_triage(users: Users, ctx: MeetingContext) -> Meeting:
+    """The ZVH's weekly triage from TUESDAY 10:00-12:00, with the coordinator as chair and
+    the police as required attendee."""
+    draft = service.MeetingDraft(
+        kind="triage",
+        title="Wekelijkse triage ZVH Kennemerland",
+        start=local(TUESDAY, 10),
+        end=local(TUESDAY, 12),
+        attendees=[
+            service.AttendeeChoice("chair", user_id=users.actors["coordinator"].user_id),
+            service.AttendeeChoice("required", user_id=users.actors["politie"].user_id),
+        ],
+        rrule="FREQ=WEEKLY;BYDAY=TU",
+        location="ZVH Haarlem",
+    )
+    result = await service.plan_meeting(users.actors["coordinator"], draft, ctx)
+    meeting = await Meeting.objects().where(Meeting.id == result.meeting_id).first()
+    assert meeting is not None
+    return meeting

@@ -29,7 +29,7 @@ from tests.conftest import Users, velsen_case
 from tests.invites.caldav_client import CalendarCollection, Found, expect, unfold
 from tests.invites.caldav_itip import apply
 from tests.invites.caldav_server import radicale, require_radicale
-from tests.meetings.conftest import deliver, imip_calendar, local
+from tests.meetings.conftest import deliver, imip_calendar, local, plan_weekly_triage
 from tests.support.smtp import SmtpServer
 
 TUESDAY = date(2026, 12, 1)
@@ -209,25 +209,6 @@ async def test_a_planned_moved_uninvited_and_cancelled_conference_in_radicale(
     assert inboxes.gone(POLITIE, uid)
 
 
-async def plan_triage(users: Users, ctx: MeetingContext) -> Meeting:
-    draft = service.MeetingDraft(
-        kind="triage",
-        title="Wekelijkse triage ZVH Kennemerland",
-        start=local(TUESDAY, 10),
-        end=local(TUESDAY, 12),
-        attendees=[
-            service.AttendeeChoice("chair", user_id=users.actors["coordinator"].user_id),
-            service.AttendeeChoice("required", user_id=users.actors["politie"].user_id),
-        ],
-        rrule="FREQ=WEEKLY;BYDAY=TU",
-        location="ZVH Haarlem",
-    )
-    result = await service.plan_meeting(users.actors["coordinator"], draft, ctx)
-    meeting = await Meeting.objects().where(Meeting.id == result.meeting_id).first()
-    assert meeting is not None
-    return meeting
-
-
 def instances(found: list[Found]) -> list[tuple[datetime, datetime, str]]:
     """(RECURRENCE-ID, DTSTART, STATUS) in UTC of every expanded instance, sorted."""
     events = [
@@ -250,7 +231,7 @@ async def test_a_moved_and_a_cancelled_occurrence_of_a_series_in_radicale(
     users: Users, ctx: MeetingContext, inboxes: Inboxes
 ) -> None:
     inboxes.follow(POLITIE)
-    meeting = await plan_triage(users, ctx)
+    meeting = await plan_weekly_triage(users, ctx)
     uid, coordinator = meeting.uid, users.actors["coordinator"]
     assert await inboxes.receive({POLITIE: "REQUEST"}) == {POLITIE: 201}
     stored = inboxes.stored(POLITIE, uid)

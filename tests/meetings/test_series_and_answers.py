@@ -17,26 +17,9 @@ from casetafel.meetings.models import Attendee, Meeting, Occurrence, OccurrenceR
 from tests.conftest import velsen_case
 from tests.invites.readers import events, read_both
 from tests.invites.strict import assert_strict
-from tests.meetings.conftest import calendar_of, deliver, imip_calendar, local
+from tests.meetings.conftest import calendar_of, deliver, imip_calendar, local, plan_weekly_triage
 
 TUESDAY = date(2026, 12, 1)
-
-
-async def triage(users, ctx):  # type: ignore[no-untyped-def]
-    draft = service.MeetingDraft(
-        kind="triage",
-        title="Wekelijkse triage ZVH Kennemerland",
-        start=local(TUESDAY, 10),
-        end=local(TUESDAY, 12),
-        attendees=[
-            service.AttendeeChoice("chair", user_id=users.actors["coordinator"].user_id),
-            service.AttendeeChoice("required", user_id=users.actors["politie"].user_id),
-        ],
-        rrule="FREQ=WEEKLY;BYDAY=TU",
-        location="ZVH Haarlem",
-    )
-    result = await service.plan_meeting(users.actors["coordinator"], draft, ctx)
-    return await Meeting.objects().where(Meeting.id == result.meeting_id).first()
 
 
 async def single(users, directory, ladder, ctx):  # type: ignore[no-untyped-def]
@@ -57,7 +40,7 @@ async def single(users, directory, ladder, ctx):  # type: ignore[no-untyped-def]
 
 
 async def test_a_series_is_one_weekly_event_across_the_dst_change(users, ctx, smtp_server):
-    meeting = await triage(users, ctx)
+    meeting = await plan_weekly_triage(users, ctx)
     [message, *_] = await deliver(ctx, smtp_server)
     raw = calendar_of(message)
     assert_strict(raw)
@@ -72,7 +55,7 @@ async def test_a_series_is_one_weekly_event_across_the_dst_change(users, ctx, sm
 
 
 async def test_moving_one_occurrence_sends_it_alone_with_its_own_sequence(users, ctx, smtp_server):
-    meeting = await triage(users, ctx)
+    meeting = await plan_weekly_triage(users, ctx)
     await deliver(ctx, smtp_server)
     second = local(TUESDAY + timedelta(days=7), 10)
     await series.move_occurrence(
@@ -125,7 +108,7 @@ async def test_moving_one_occurrence_sends_it_alone_with_its_own_sequence(users,
 async def test_a_change_of_the_series_resends_a_moved_occurrence_with_a_higher_sequence(
     users, ctx, smtp_server
 ):
-    meeting = await triage(users, ctx)
+    meeting = await plan_weekly_triage(users, ctx)
     coordinator = users.actors["coordinator"]
     second = local(TUESDAY + timedelta(days=7), 10)
     await series.move_occurrence(
@@ -248,7 +231,7 @@ async def test_a_malformed_reply_is_refused_in_dutch_and_changes_nothing(
 
 
 async def test_a_reply_for_one_occurrence_answers_that_occurrence_only(users, ctx):
-    meeting = await triage(users, ctx)
+    meeting = await plan_weekly_triage(users, ctx)
     second = local(TUESDAY + timedelta(days=7), 10)
     text = reply_for(meeting, "politie@example.test", "DECLINED", 0, clock.now()).decode()
     text = text.replace(

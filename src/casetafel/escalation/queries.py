@@ -220,7 +220,8 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
         *args,
     )
     bij: list[dict[str, Any]] = []
-    if Sensitivity.OFFENCE in visible_classes(actor):
+    shows_bij = Sensitivity.OFFENCE in visible_classes(actor)
+    if shows_bij:
         bij = await db.fetch_top(
             f'SELECT {columns} FROM deadline d JOIN case_file c ON c.id = d."case"'
             f" WHERE {scope} AND c.status = 'open' AND c.bij_notice_date IS NULL"
@@ -232,7 +233,7 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
         overdue=[_deadline(row, row["reference"], now) for row in overdue],
         due_this_week=[_deadline(row, row["reference"], now) for row in due],
         bij_alerts=[_deadline(row, row["reference"], now) for row in bij],
-        bij_days=await bij_days(actor, config),
+        bij_days=await bij_days(actor, config) if shows_bij else None,
     )
     if board.references:
         async with db.transaction():
@@ -246,14 +247,26 @@ async def bij_days(actor: Actor, config: EscalationConfig) -> int | None:
     """The calendar days of the BIJ rule that apply to the reader's cases: their region's
     (overrides included), or the one value all regions share for a national reader."""
     if actor.region_id is not None:
-        region = await Region.select(Region.code).where(Region.id == actor.region_id).first()
-        rule_sets = [config.rules_for(region["code"] if region else "")]
+        rule_sets = [config.rules_for(await _region_code(actor.region_id))]
     else:
         rule_sets = [config.default, *config.regions.values()]
     days = {
         rules.bij_missing.calendar_days_before_release for rules in rule_sets if rules.bij_missing
     }
     return days.pop() if len(days) == 1 else None
+
+
+# A region's code never changes (regions are matched on it): read once per process.
+_REGION_CODES: dict[int, str] = {}
+
+
+async def _region_code(region_id: int) -> str:
+    if region_id not in _REGION_CODES:
+        region = await Region.select(Region.code).where(Region.id == region_id).first()
+        if region is None:
+            return ""
+        _REGION_CODES[region_id] = region["code"]
+    return _REGION_CODES[region_id]
 
 
 MAX_DEADLINES = 500

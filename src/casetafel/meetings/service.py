@@ -470,9 +470,13 @@ async def _bump(meeting: Meeting, changes: dict[Any, Any]) -> None:
 async def _bump_overrides(meeting_id: int, sequence: int) -> None:
     """A change of the series re-sends its moved occurrences: each needs a SEQUENCE above
     the one its attendees hold for it (its own), or clients keep the old copy."""
-    for override in await Occurrence.objects().where(Occurrence.meeting == meeting_id):
-        raised = max(override.sequence + 1, sequence)
-        await Occurrence.update({Occurrence.sequence: raised}).where(Occurrence.id == override.id)
+    await db.fetch(
+        "UPDATE meeting_occurrence SET sequence = CASE WHEN sequence + 1 > {} THEN sequence + 1"
+        " ELSE {} END WHERE meeting = {}",
+        sequence,
+        sequence,
+        meeting_id,
+    )
 
 
 async def _case_timeline(
