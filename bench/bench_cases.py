@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import bench_sql as sql
 import httpx
+from bench_machine import probe_ms
 from bench_report import EngineReport, Timing, render
 from bench_server import (
     BenchError,
@@ -139,8 +140,10 @@ def _measure_engine(
         with running_server(target) as url:
             client = login(url, "coordinator", DEMO_PASSWORD)
             try:
+                before = probe_ms()
                 for scenario in _scenarios(client, raw, facts, args):
                     report.timings.append(_measure(client, raw, scenario, args))
+                report.probe_ms = (before, probe_ms())
             except BenchError as error:
                 raise BenchError(
                     f"{error}\n--- server log ---\n{server_log_tail(target)}"

@@ -31,6 +31,8 @@ class EngineReport:
     load_wall_s: float
     load_reported: str
     timings: list[Timing] = field(default_factory=list)
+    # bench_machine.probe_ms() before and after the pages: the machine's speed at the time.
+    probe_ms: tuple[float, float] | None = None
 
 
 def p50(values: list[float]) -> float:
@@ -56,6 +58,14 @@ def render(report: EngineReport) -> str:
         f" ({report.open_cases:,} open in the region) ==",
         f"bulk load `casetafel demo --cases {report.generated}`: {report.load_wall_s:.1f} s wall"
         f"{load_note}; target <= {LOAD_TARGET_S:.0f} s: {load}",
+        *(
+            [
+                f"machine probe (fixed CPU work; compare runs only when it agrees):"
+                f" {report.probe_ms[0]:.1f} ms before, {report.probe_ms[1]:.1f} ms after the pages"
+            ]
+            if report.probe_ms
+            else []
+        ),
         "",
         f"{'page':<46} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'raw p50 ms':>11} {'ratio':>7}"
         f"  p95 <= {P95_TARGET_MS:.0f} ms{scale}",

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_machine import probe_ms
 from bench_report import p50, p95
 from bench_server import REPO, Target, cli, drop_database, fresh_database
 
@@ -63,11 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             cli(target, "migrate")
             load_s, _ = cli(target, "demo", "--cases", str(args.cases), timeout=1800)
             cli(target, "demo")
+            before = probe_ms()
             figures = asyncio.run(_measure(target, args, load_s))
+            after = probe_ms()
         finally:
             if not args.keep:
                 drop_database(target)
         print(render(figures))
+        print(f"machine probe (see bench_machine.py): {before:.1f} ms before, {after:.1f} ms after")
     return 0
 
 

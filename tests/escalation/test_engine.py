@@ -13,7 +13,7 @@ from casetafel.escalation import moves, queries
 from casetafel.escalation.models import Deadline, Escalation
 from casetafel.notifications.models import Notification
 from casetafel.organisations.models import Organisation
-from tests.conftest import velsen_case
+from tests.conftest import login, velsen_case
 from tests.escalation.conftest import (
     deadlines_of,
     escalations_of,
@@ -298,6 +298,40 @@ async def test_a_bij_case_without_notice_warns_the_mayor_and_the_coordinator(
         ladder,
     )
     assert (await queries.dashboard(users.actors["velsen"], config)).bij_alerts == []
+
+
+async def test_a_dashboard_panel_shows_the_ten_most_recent_and_says_there_are_more(
+    now_is_start, users, directory, ladder, config, client
+):
+    start = date(2026, 11, 25) + timedelta(days=20)
+    made = [
+        await new_case(
+            users, directory, ladder, release_date=(start + timedelta(days=n)).isoformat()
+        )
+        for n in range(queries.PANEL_ROWS + 1)
+    ]
+    await sweep_at(config, local(date(2026, 11, 25), 11))
+    board = await queries.dashboard(users.actors["coordinator"], config)
+    # Newest deadline first: the case returning last leads, the first one is left out.
+    assert [d.reference for d in board.bij_alerts] == [c.reference for c in made[:0:-1]]
+    assert "bij_alerts" in board.more  # (their housing deadlines fill this week's panel too)
+    await login(client, "coordinator")
+    page = (await client.get("/")).text
+    bij_panel = page[page.index('id="kop-bij"') :].split("</section>")[0]
+    assert bij_panel.count('<th scope="row">') == queries.PANEL_ROWS
+    assert made[0].reference not in bij_panel
+    assert "Dit zijn de 10 meest recente; er zijn er meer." in bij_panel
+    await service.update_case(
+        users.actors["coordinator"],
+        made[-1].reference,
+        {"bij_notice_date": "2026-11-25"},
+        directory,
+        ladder,
+    )
+    board = await queries.dashboard(users.actors["coordinator"], config)
+    assert len(board.bij_alerts) == queries.PANEL_ROWS and "bij_alerts" not in board.more
+    page = (await client.get("/")).text
+    assert "meest recente; er zijn er meer" not in page[page.index('id="kop-bij"') :]
 
 
 async def test_the_owner_is_warned_two_working_days_before_a_deadline(

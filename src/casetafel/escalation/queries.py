@@ -22,6 +22,8 @@ from casetafel.organisations.service import Directory
 
 SHOWN_KINDS = ("housing_deadline", "time_box", "conference_due", "bij_missing")
 QUEUE_LIMIT = 200
+# Rows per dashboard panel: the most pressing ones; the queues list every case.
+PANEL_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,8 @@ class EscalationDashboard:
     bij_alerts: list[DeadlineRow]
     # The BIJ rule's calendar days for the reader's region (None: regions differ).
     bij_days: int | None = None
+    # The panels that had more rows than they show.
+    more: frozenset[str] = frozenset()
 
     @property
     def references(self) -> list[str]:
@@ -207,7 +211,7 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
         f" WHERE {scope} AND c.status = 'open' AND d.state = 'missed'"
         " AND d.kind = 'conference_due' AND d.level = c.level AND d.entered_at = c.level_since"
         # Newest first: missed rows pile up over the years, current stays are at the end.
-        " ORDER BY d.due_at DESC LIMIT 50",
+        f" ORDER BY d.due_at DESC LIMIT {PANEL_ROWS + 1}",
         *args,
     )
     week_end = clock.end_of_working_day(_sunday(clock.today()))
@@ -215,7 +219,7 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
         f'SELECT {columns} FROM deadline d JOIN case_file c ON c.id = d."case"'
         f" WHERE d.state = 'pending' AND d.due_at <= {{}} AND {scope}"
         " AND d.kind IN ('housing_deadline', 'time_box', 'conference_due')"
-        " ORDER BY d.due_at LIMIT 50",
+        f" ORDER BY d.due_at LIMIT {PANEL_ROWS + 1}",
         week_end,
         *args,
     )
@@ -226,14 +230,16 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
             f'SELECT {columns} FROM deadline d JOIN case_file c ON c.id = d."case"'
             f" WHERE {scope} AND c.status = 'open' AND c.bij_notice_date IS NULL"
             " AND d.kind = 'bij_missing' AND d.state = 'missed'"
-            " ORDER BY d.due_at DESC LIMIT 50",
+            f" ORDER BY d.due_at DESC LIMIT {PANEL_ROWS + 1}",
             *args,
         )
+    panels = {"overdue": overdue, "due_this_week": due, "bij_alerts": bij}
     board = EscalationDashboard(
-        overdue=[_deadline(row, row["reference"], now) for row in overdue],
-        due_this_week=[_deadline(row, row["reference"], now) for row in due],
-        bij_alerts=[_deadline(row, row["reference"], now) for row in bij],
+        overdue=_panel(overdue, now),
+        due_this_week=_panel(due, now),
+        bij_alerts=_panel(bij, now),
         bij_days=await bij_days(actor, config) if shows_bij else None,
+        more=frozenset(name for name, rows in panels.items() if len(rows) > PANEL_ROWS),
     )
     if board.references:
         async with db.transaction():
@@ -241,6 +247,10 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
                 actor, "dashboard.deadlines.read", details={"references": board.references}
             )
     return board
+
+
+def _panel(rows: list[dict[str, Any]], now: datetime) -> list[DeadlineRow]:
+    return [_deadline(row, row["reference"], now) for row in rows[:PANEL_ROWS]]
 
 
 async def bij_days(actor: Actor, config: EscalationConfig) -> int | None:
