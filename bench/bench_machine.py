@@ -1,6 +1,6 @@
 """A fixed piece of CPU work, timed: how fast this shared machine is right now.
 
-The VM's speed changes with what its neighbours do (the same code measured 2.5 times slower
+The VM's speed changes with what its neighbours do (almost the same code measured 2.5 times slower
 on one day than on another), so each run prints this probe before and after its pages.
 Compare figures between runs only when their probes agree."""
 

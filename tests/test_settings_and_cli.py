@@ -114,6 +114,30 @@ def test_bad_environment_variable_stops_serve(config_copy: Path) -> None:
     )
 
 
+def test_a_misspelled_variable_stops_start_up_and_names_the_right_one(config_copy: Path) -> None:
+    # Ignored, it would leave the file's SQLite database in place of the meant PostgreSQL.
+    result = run_cli(
+        "serve", config_dir=config_copy, CASETAFEL_DATABSE_URL="postgresql://db/casetafel"
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "casetafel: configuration error: environment: CASETAFEL_DATABSE_URL: unknown variable"
+        " (did you mean CASETAFEL_DATABASE_URL?)"
+    )
+    result = run_cli("check-config", config_dir=config_copy, CASETAFEL_COLOUR="blue")
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("CASETAFEL_COLOUR: unknown variable")
+    # The test suite's own variables and the config and migrations directories are known.
+    result = run_cli(
+        "check-config",
+        config_dir=config_copy,
+        CASETAFEL_TEST_DB="sqlite",
+        CASETAFEL_MIGRATIONS_DIR=str(REPO / "migrations"),
+        CASETAFEL_SMTP_URL="smtp://127.0.0.1:1025",
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_more_workers_need_postgresql(config_copy: Path) -> None:
     result = run_cli("serve", "--workers", "2", config_dir=config_copy)
     assert result.returncode == 2

@@ -6,6 +6,7 @@ what is wrong, so that the CLI can print one line and exit with code 2.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -17,6 +18,9 @@ from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENV_PREFIX = "CASETAFEL_"
+# CASETAFEL_ variables that are not settings of the file; CASETAFEL_TEST_* belong to the tests.
+_OTHER_VARIABLES = ("CONFIG_DIR", "MIGRATIONS_DIR")
+_TEST_VARIABLES = "TEST_"
 
 
 class SettingsError(Exception):
@@ -103,6 +107,7 @@ def load_settings(config_dir: Path | None = None) -> Settings:
     for key in raw:
         if key not in known:
             raise SettingsError(str(path), key, "unknown setting")
+    _refuse_unknown_variables(known)
     values: dict[str, Any] = {"config_dir": config_dir}
     for name in sorted(known):
         env_name = f"{ENV_PREFIX}{name.upper()}"
@@ -118,6 +123,18 @@ def load_settings(config_dir: Path | None = None) -> Settings:
     settings = Settings(**values)
     _check_consistency(settings, str(path))
     return settings
+
+
+def _refuse_unknown_variables(known: set[str]) -> None:
+    """A misspelled variable would otherwise be ignored: the file's value would win unseen."""
+    names = sorted({name.upper() for name in known} | set(_OTHER_VARIABLES))
+    for env_name in sorted(os.environ):
+        name = env_name.removeprefix(ENV_PREFIX)
+        if name == env_name or name in names or name.startswith(_TEST_VARIABLES):
+            continue
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {ENV_PREFIX}{close[0]}?)" if close else ""
+        raise SettingsError("environment", env_name, f"unknown variable{hint}")
 
 
 def _parse(name: str, value: Any, source: str) -> Any:

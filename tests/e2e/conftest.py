@@ -49,7 +49,7 @@ def server_env(clean: None, database_url: str, tmp_path: Path) -> dict[str, str]
     env.update(
         CASETAFEL_CONFIG_DIR=str(REPO / "config"),
         CASETAFEL_DATABASE_URL=database_url,
-        CASETAFEL_PW=PASSWORD,
+        E2E_PASSWORD=PASSWORD,
     )
     _cli(env, "migrate")
     _cli(
@@ -67,7 +67,7 @@ def server_env(clean: None, database_url: str, tmp_path: Path) -> dict[str, str]
         "--region",
         "KEN",
         "--password-env",
-        "CASETAFEL_PW",
+        "E2E_PASSWORD",
     )
     return env
 
