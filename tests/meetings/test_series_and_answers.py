@@ -163,14 +163,30 @@ async def test_the_rsvp_link_records_an_answer_and_refuses_tampering(users, dire
         await rsvp.open_link(token, ctx)
 
 
-def reply_for(meeting: Meeting, email: str, partstat: str, sequence: int, stamp: datetime) -> bytes:
+def mailed(calendar: bytes, sender: str) -> bytes:
+    """The REPLY as its client mails it to the organiser's mailbox."""
+    return (
+        f"From: {sender}\r\nTo: zvh@kennemerland.example.nl\r\nSubject: Antwoord\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: text/calendar; method=REPLY; charset="utf-8"\r\n\r\n'
+    ).encode() + calendar
+
+
+def reply_for(
+    meeting: Meeting,
+    email: str,
+    partstat: str,
+    sequence: int,
+    stamp: datetime,
+    sent_by: str = "",
+) -> bytes:
     """A REPLY as a calendar client writes it (built here, sent as the client would)."""
+    delegate = f';SENT-BY="mailto:{sent_by}"' if sent_by else ""
     text = (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//Client//EN\r\nMETHOD:REPLY\r\n"
         "BEGIN:VEVENT\r\n"
         f"UID:{meeting.uid}\r\nSEQUENCE:{sequence}\r\nDTSTAMP:{stamp:%Y%m%dT%H%M%SZ}\r\n"
         f"DTSTART:{meeting.start_at.astimezone(UTC):%Y%m%dT%H%M%SZ}\r\n"
-        f"ATTENDEE;PARTSTAT={partstat};CN=Politie:mailto:{email}\r\n"
+        f"ATTENDEE;PARTSTAT={partstat};CN=Politie{delegate}:mailto:{email}\r\n"
         f"ORGANIZER:mailto:{meeting.organizer_email}\r\n"
         "END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
@@ -185,7 +201,7 @@ async def test_a_reply_is_applied_once_and_an_old_one_is_ignored(users, director
     assert first.outcome == "applied" and "komt" in first.message
     again = await rsvp.apply_reply(accepted, ctx)
     assert again.outcome == "ignored"
-    assert await rsvp.handle_inbound(accepted, ctx) == "ignored"
+    assert await rsvp.handle_inbound(mailed(accepted, "politie@example.test"), ctx) == "ignored"
     politie = await Attendee.objects().where(Attendee.email == "politie@example.test").first()
     assert politie.partstat == "accepted"
     # The meeting moves (SEQUENCE 1): the answer to version 0 no longer counts.
@@ -204,10 +220,46 @@ async def test_a_reply_is_applied_once_and_an_old_one_is_ignored(users, director
     politie = await Attendee.objects().where(Attendee.id == politie.id).first()
     assert politie.partstat == "needs-action"
     fresh = reply_for(meeting, "politie@example.test", "DECLINED", 1, stamp + timedelta(hours=2))
-    assert await rsvp.handle_inbound(fresh, ctx) == "applied"
+    assert await rsvp.handle_inbound(mailed(fresh, "politie@example.test"), ctx) == "applied"
     assert (await Meeting.objects().first()).sequence == 1
     stranger = reply_for(meeting, "iemand@elders.example", "ACCEPTED", 1, stamp)
     assert (await rsvp.apply_reply(stranger, ctx)).outcome == "ignored"
+
+
+async def test_a_mailed_reply_counts_only_from_its_attendee_or_their_delegate(
+    users, directory, ladder, ctx
+):
+    meeting = await single(users, directory, ladder, ctx)
+    others = [a.email for a in await Attendee.objects() if a.email != "politie@example.test"]
+    stamp = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
+    declined = reply_for(meeting, "politie@example.test", "DECLINED", 0, stamp)
+    # Another attendee (who knows the UID from their own invitation), a bare .ics without
+    # a sender, and a From with two addresses answer nothing.
+    for raw in (
+        mailed(declined, others[0]),
+        declined,
+        mailed(declined, f"politie@example.test, {others[0]}"),
+    ):
+        assert await rsvp.handle_inbound(raw, ctx) == "ignored"
+    politie = await Attendee.objects().where(Attendee.email == "politie@example.test").first()
+    assert politie.partstat == "needs-action"
+    # The attendee, written as mail clients do, counts.
+    assert (
+        await rsvp.handle_inbound(mailed(declined, '"Politie" <Politie@Example.test>'), ctx)
+        == "applied"
+    )
+    # So does the delegate the REPLY names in SENT-BY.
+    later = reply_for(
+        meeting,
+        "politie@example.test",
+        "ACCEPTED",
+        0,
+        stamp + timedelta(hours=1),
+        sent_by="secretariaat@example.test",
+    )
+    assert await rsvp.handle_inbound(mailed(later, "secretariaat@example.test"), ctx) == "applied"
+    politie = await Attendee.objects().where(Attendee.id == politie.id).first()
+    assert politie.partstat == "accepted"
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ Every problem raises InvalidReply with a Dutch message that a coordinator can ac
 from __future__ import annotations
 
 import email
+import email.errors
+import email.utils
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import Message
@@ -39,6 +41,13 @@ class Reply:
     partstat: ReplyStatus
     comment: str
     dtstamp: datetime | None = None
+    # ATTENDEE;SENT-BY=mailto:...: a delegate (a secretary) who answered for the attendee.
+    sent_by: str | None = None
+
+    @property
+    def answerers(self) -> frozenset[str]:
+        """The addresses that may send this answer: the attendee and their delegate."""
+        return frozenset({self.attendee_email, *([self.sent_by] if self.sent_by else [])})
 
 
 def parse_reply(data: bytes | str) -> Reply:
@@ -65,6 +74,20 @@ def parse_replies(data: bytes | str) -> tuple[Reply, ...]:
     if not vevents:
         raise InvalidReply("Het antwoord bevat geen afspraak (VEVENT ontbreekt).")
     return tuple(_reply(vevent) for vevent in vevents)
+
+
+def sender_address(data: bytes) -> str | None:
+    """The one From address of a whole email, lower-cased; None for a bare .ics file, a
+    missing or unreadable From, or a From with several addresses."""
+    if _looks_like_calendar(data.decode("utf-8-sig", errors="replace")):
+        return None
+    try:
+        message = email.message_from_bytes(data, policy=default_policy)
+        found = email.utils.getaddresses([str(message.get("From", ""))])
+    except (email.errors.MessageError, ValueError, IndexError, TypeError):
+        return None
+    addresses = [address.strip().lower() for _, address in found if "@" in address]
+    return addresses[0] if len(addresses) == 1 else None
 
 
 def _calendar_text(data: bytes | str) -> str:
@@ -154,6 +177,7 @@ def _reply(vevent: Event) -> Reply:
         partstat=_partstat(attendee),
         comment="\n".join(str(comment).strip() for comment in vevent.comments).strip(),
         dtstamp=dtstamp,
+        sent_by=_sent_by(attendee),
     )
 
 
@@ -180,6 +204,13 @@ def _email(attendee: vCalAddress) -> str:
             f"De deelnemer in het antwoord heeft geen e-mailadres (mailto:), maar {value!r}."
         )
     return address
+
+
+def _sent_by(attendee: vCalAddress) -> str | None:
+    value = str(attendee.params.get("SENT-BY", "")).strip().strip('"')
+    if value[: len("mailto:")].lower() != "mailto:" or "@" not in value:
+        return None
+    return value[len("mailto:") :].strip().lower()
 
 
 def _partstat(attendee: vCalAddress) -> ReplyStatus:

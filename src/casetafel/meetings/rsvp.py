@@ -8,6 +8,7 @@ applying the same REPLY twice, or two in the wrong order, leaves the latest answ
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -16,7 +17,7 @@ from casetafel import clock, db
 from casetafel.access import audit
 from casetafel.access.policy import Actor
 from casetafel.errors import Conflict, NotFound, ServiceError, ValidationFailed
-from casetafel.invites.replies import InvalidReply, Reply, parse_reply
+from casetafel.invites.replies import InvalidReply, Reply, parse_reply, sender_address
 from casetafel.invites.tokens import InvalidToken, verify_rsvp
 from casetafel.meetings import messages
 from casetafel.meetings.access import meeting_for
@@ -25,6 +26,7 @@ from casetafel.meetings.models import Attendee, Meeting, Occurrence, OccurrenceR
 from casetafel.meetings.service import PARTSTATS, load_snapshot
 from casetafel.notifications import service as notifications
 
+log = logging.getLogger("casetafel.meetings")
 ANSWERS = {"accepted": "Ik kom", "tentative": "Misschien", "declined": "Ik kom niet"}
 MAX_COMMENT = 500
 
@@ -114,12 +116,20 @@ async def upload_reply(
 
 
 async def handle_inbound(raw: bytes, ctx: MeetingContext) -> Literal["applied", "ignored"]:
-    """The IMAP poller's handler: idempotent (a second delivery is ignored as not newer)."""
+    """The IMAP poller's handler: idempotent (a second delivery is ignored as not newer).
+
+    The mail must come from the attendee it answers for (or their SENT-BY delegate): anyone
+    who saw an invitation knows its UID and the other attendees' addresses. An answer from
+    another address stays unread in the mailbox; a coordinator may upload it by hand."""
     try:
-        result = await apply_reply(raw, ctx)
-    except ValidationFailed:
+        reply = parse_reply(raw)
+    except InvalidReply:
         return "ignored"
-    return result.outcome
+    if sender_address(raw) not in reply.answerers:
+        log.warning("inbound REPLY not applied: its From is not the attendee it answers for")
+        return "ignored"
+    async with db.transaction():
+        return (await _apply(reply, ctx, None)).outcome
 
 
 async def _apply(reply: Reply, ctx: MeetingContext, actor: Actor | None) -> ReplyResult:
