@@ -198,19 +198,24 @@ def _attendee(vevent: Event) -> vCalAddress:
 
 def _email(attendee: vCalAddress) -> str:
     value = str(attendee).strip()
-    address = value[len("mailto:") :].strip().lower()
-    if value[: len("mailto:")].lower() != "mailto:" or "@" not in address:
+    address = _mailto(value)
+    if address is None:
         raise InvalidReply(
             f"De deelnemer in het antwoord heeft geen e-mailadres (mailto:), maar {value!r}."
         )
     return address
 
 
-def _sent_by(attendee: vCalAddress) -> str | None:
-    value = str(attendee.params.get("SENT-BY", "")).strip().strip('"')
-    if value[: len("mailto:")].lower() != "mailto:" or "@" not in value:
+def _mailto(value: str) -> str | None:
+    """The lower-cased address of a mailto: URI, or None when it is not one."""
+    address = value[len("mailto:") :].strip().lower()
+    if value[: len("mailto:")].lower() != "mailto:" or "@" not in address:
         return None
-    return value[len("mailto:") :].strip().lower()
+    return address
+
+
+def _sent_by(attendee: vCalAddress) -> str | None:
+    return _mailto(str(attendee.params.get("SENT-BY", "")).strip().strip('"'))
 
 
 def _partstat(attendee: vCalAddress) -> ReplyStatus:
