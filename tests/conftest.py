@@ -20,10 +20,12 @@ import pytest
 from argon2 import PasswordHasher
 
 from casetafel import clock, db
-from casetafel.access.policy import Actor, Role
+from casetafel.access.policy import Actor, Role, load_policy
+from casetafel.access.policy import install as install_policy
 from casetafel.accounts import service as accounts_service
 from casetafel.accounts.service import actor_for, create_api_token, create_user
 from casetafel.app import create_app
+from casetafel.cases.vocabulary import CATEGORIES
 from casetafel.escalation.setup import start as start_escalation
 from casetafel.ladder import Ladder, load_ladder
 from casetafel.notifications.service import configure_mail
@@ -113,6 +115,7 @@ def ladder(settings: Settings) -> Ladder:
 @pytest.fixture(scope="session")
 async def migrated(settings: Settings) -> AsyncIterator[None]:
     db.configure(settings)
+    install_policy(load_policy(settings.config_dir, CATEGORIES))
     start_escalation(settings.config_dir)
     configure_mail(settings.base_url)
     await db.start_pool(settings)

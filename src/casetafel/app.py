@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from litestar import Litestar, Router
+from litestar import Controller, Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import ResponseHeader, State
 from litestar.di import Provide
@@ -16,6 +17,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
 from casetafel import db
+from casetafel.access import policy as access_policy
 from casetafel.access.policy import Actor
 from casetafel.access.views import AuditViews
 from casetafel.accounts import jobs as account_jobs
@@ -23,6 +25,7 @@ from casetafel.accounts.views import LoginController
 from casetafel.cases import sections
 from casetafel.cases.api import CaseApi
 from casetafel.cases.views import CaseViews
+from casetafel.cases.vocabulary import CATEGORIES
 from casetafel.escalation import jobs as escalation_jobs
 from casetafel.escalation import setup as escalation_setup
 from casetafel.escalation.api import EscalationApi
@@ -42,14 +45,59 @@ from casetafel.organisations.persons_views import PersonViews
 from casetafel.organisations.service import Directory, load_directory
 from casetafel.organisations.views import AdminViews
 from casetafel.settings import Settings
-from casetafel.web.auth import api_actor, page_actor
+from casetafel.web.auth import (
+    PUBLIC,
+    api_actor,
+    api_guard,
+    audit_forbidden,
+    page_actor,
+    page_guard,
+    permission,
+    public_guard,
+    undeclared_routes,
+)
 from casetafel.web.errors import EXCEPTION_HANDLERS
 from casetafel.web.middleware import request_id_middleware
 from casetafel.web.templating import template_config
 from casetafel.web.views import WebViews
 
-STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
+PACKAGE = Path(__file__).resolve().parent
+STATIC_DIR = PACKAGE / "web" / "static"
 log = logging.getLogger("casetafel")
+
+
+@dataclass(frozen=True)
+class Domain:
+    """What one domain hands the app: its pages (session, CSRF), its JSON API (bearer
+    token), its public token links, and its templates (the package's templates/ folder).
+    Every route declares its permission itself (web/auth.py)."""
+
+    name: str
+    pages: tuple[type[Controller], ...] = ()
+    api: tuple[type[Controller], ...] = ()
+    public: tuple[type[Controller], ...] = ()
+
+    @property
+    def templates(self) -> Path:
+        return PACKAGE / self.name / "templates"
+
+
+# Bottom to top, as in DESIGN.md; the one place that lists the domains.
+DOMAINS = (
+    Domain("web", pages=(WebViews,)),
+    Domain("organisations", pages=(AdminViews, PersonViews)),
+    Domain("accounts", pages=(LoginController,)),
+    Domain("access", pages=(AuditViews,)),
+    Domain("mail", pages=(MailQueueViews,)),
+    Domain("notifications", pages=(NotificationViews,)),
+    Domain("cases", pages=(CaseViews,), api=(CaseApi,)),
+    Domain("escalation", pages=(EscalationViews,), api=(EscalationApi,)),
+    Domain(
+        "meetings",
+        pages=(MeetingViews, agenda_views.AgendaItemViews, AgendaViews),
+        public=(FeedViews, RsvpViews),
+    ),
+)
 
 
 def _directory(state: State) -> Directory:
@@ -74,6 +122,7 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
     started its pool and put the directory in app.state; no scheduler runs."""
     if own_database:
         db.configure(settings)
+    access_policy.install(access_policy.load_policy(settings.config_dir, CATEGORIES))
     ladder = load_ladder(settings.config_dir)
     escalation = escalation_setup.start(settings.config_dir)
     meetings = load_meetings(settings.config_dir, ladder)
@@ -105,38 +154,35 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
     pages = Router(
         path="/",
         route_handlers=[
-            LoginController,
-            CaseViews,
-            EscalationViews,
-            agenda_views.AgendaItemViews,
-            MeetingViews,
-            NotificationViews,
-            AuditViews,
-            AdminViews,
-            PersonViews,
-            WebViews,
+            *[c for d in DOMAINS for c in d.pages],
+            *([DevMailViews] if settings.dev_mail_page else []),
         ],
         dependencies={"actor": Provide(page_actor)},
+        guards=[page_guard],
         include_in_schema=False,
     )
-    pages.register(MailQueueViews)
-    pages.register(DevMailViews)
-    pages.register(AgendaViews)
     api = Router(
         path="/",
-        route_handlers=[CaseApi, EscalationApi],
+        route_handlers=[c for d in DOMAINS for c in d.api],
         dependencies={"actor": Provide(api_actor)},
+        guards=[api_guard],
     )
-    return Litestar(
+    public = Router(
+        path="/",
         route_handlers=[
-            pages,
-            api,
-            FeedViews,
-            RsvpViews,
+            *[c for d in DOMAINS for c in d.public],
             create_static_files_router(
-                path="/static", directories=[STATIC_DIR], include_in_schema=False
+                path="/static",
+                directories=[STATIC_DIR],
+                include_in_schema=False,
+                opt=permission(PUBLIC),
             ),
         ],
+        guards=[public_guard],
+    )
+    app = Litestar(
+        route_handlers=[pages, api, public],
+        after_exception=[audit_forbidden],
         dependencies={
             "directory": Provide(_directory, sync_to_thread=False),
             "ladder": Provide(_ladder, sync_to_thread=False),
@@ -150,7 +196,7 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
             }
         ),
         lifespan=[lifespan],
-        template_config=template_config(),
+        template_config=template_config([d.templates for d in DOMAINS]),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="casetafel_csrf",
@@ -178,3 +224,7 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
         request_max_body_size=1_000_000,
         debug=False,
     )
+    undeclared = undeclared_routes(app)
+    if undeclared:
+        raise RuntimeError(f"routes without a declared permission: {', '.join(undeclared)}")
+    return app

@@ -25,6 +25,8 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from casetafel import clock, db
 from casetafel.access import audit
+from casetafel.access.policy import current as current_policy
+from casetafel.cases import legal_bases
 from casetafel.cases.models import BASIC_CONDITIONS
 from casetafel.cases.service import UNKNOWN_RELEASE
 from casetafel.cases.vocabulary import CATEGORIES, LEGAL_FRAMEWORKS, OUTCOMES
@@ -135,6 +137,7 @@ async def generate(settings: Settings, count: int, seed: int = 7) -> float:
         assert isinstance(current, SQLiteEngine)
         for batch in batches:
             await asyncio.to_thread(_sqlite_insert, str(current.path), batch.tables())
+    await legal_bases.backfill(current_policy())
     await _finish(master.region_id, counters.numbers, count)
     return time.perf_counter() - started
 

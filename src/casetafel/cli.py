@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     try:
         settings = load_settings()
+        _install_policy(settings)
         result: int = args.handler(settings, args)
         return result
     except SettingsError as error:
@@ -199,6 +200,13 @@ def _run(command: Callable[[Settings, argparse.Namespace], Awaitable[int]]) -> C
     return handler
 
 
+def _install_policy(settings: Settings) -> None:
+    from casetafel.access import policy
+    from casetafel.cases.vocabulary import CATEGORIES
+
+    policy.install(policy.load_policy(settings.config_dir, CATEGORIES))
+
+
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
     from casetafel.escalation.setup import load_config
     from casetafel.ladder import load_ladder
@@ -221,6 +229,8 @@ def _check_config(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     from casetafel import db
+    from casetafel.access.policy import current
+    from casetafel.cases import legal_bases
     from casetafel.organisations.config import load_regions
     from casetafel.organisations.service import sync_regions
 
@@ -228,6 +238,7 @@ async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     await db.prepare(settings)
     await db.migrate()
     await sync_regions(regions)
+    await legal_bases.backfill(current())
     print(f"database up to date; {len(regions)} region(s) loaded from config")
     return 0
 

@@ -100,7 +100,7 @@ async def _users() -> None:
             email=f"{username}@demo.casetafel.example",
             role=role,
             organisation_key=organisation,
-            region_code="KEN" if role != Role.REGIEGROEP else None,
+            region_code=None if organisation == "regiegroep" else "KEN",
         )
 
 

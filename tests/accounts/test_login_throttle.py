@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,10 @@ async def test_five_failures_lock_the_account_for_fifteen_minutes(users):
     with pytest.raises(service.LoginThrottled):
         await service.authenticate("coordinator", PASSWORD)
     failures = await AuditEvent.count().where(AuditEvent.action == "session.login_failed")
-    assert failures == service.MAX_FAILED_LOGINS
+    # Five wrong passwords, and the attempt on the locked account (issue 10, defect 5).
+    assert failures == service.MAX_FAILED_LOGINS + 1
+    last = await AuditEvent.objects().order_by(AuditEvent.seq, ascending=False).first()
+    assert (last.action, _details(last)["reason"]) == ("session.login_failed", "locked")
     later = clock.now() + timedelta(minutes=16)
     clock.set_clock(lambda: later)
     assert await service.authenticate("coordinator", PASSWORD) is not None
@@ -29,5 +33,13 @@ async def test_a_success_resets_the_count(users):
     assert await service.authenticate("coordinator", PASSWORD) is not None
 
 
-async def test_unknown_user_is_simply_refused(users):
-    assert await service.authenticate("bestaat.niet", PASSWORD) is None
+async def test_unknown_user_is_simply_refused_and_logged(users):
+    assert await service.authenticate("Bestaat.Niet", PASSWORD) is None
+    event = await AuditEvent.objects().where(AuditEvent.action == "session.login_failed").first()
+    assert event is not None, "a login of an unknown account must be audit-logged"
+    assert _details(event) == {"username": "bestaat.niet", "reason": "unknown"}
+
+
+def _details(event: AuditEvent) -> dict[str, object]:
+    value = event.details
+    return dict(json.loads(value) if isinstance(value, str) else value)

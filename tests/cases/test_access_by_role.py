@@ -83,7 +83,8 @@ ROUTES = {
 
 OK = (200, [])
 DENIED = (404, ["case.denied"])
-FORBIDDEN = (403, [])
+# Refused by the route's declared permission or by the service; logged either way.
+FORBIDDEN = (403, ["access.forbidden"])
 # Allowed answers of a coordinator (or the case's own municipality) and their audit events.
 EDITOR = {
     "dashboard": (200, ["dashboard.read"]),
@@ -121,8 +122,10 @@ CASE_API_WRITES = ("api_update", "api_close")
 CASE_MOVES = ("progress", "move", "api_move")
 
 
-def reader(sees_case: bool, sees_lists: bool) -> dict[str, tuple[int, list[str]]]:
-    """A role that reads but does not write (partner, regiegroep)."""
+def reader(sees_case: bool, sees_lists: bool, moves: bool) -> dict[str, tuple[int, list[str]]]:
+    """A role that reads but does not write (partner, regiegroep). A role that may move
+    cases at all (the regiegroep, on its own level) is refused per case; one that may not
+    is refused by the route, before any case is looked up."""
     expected = {
         **EDITOR,
         "dashboard": (200, ["dashboard.read"] if sees_lists else []),
@@ -136,9 +139,8 @@ def reader(sees_case: bool, sees_lists: bool) -> dict[str, tuple[int, list[str]]
     }
     for name in (*WRITES, *API_WRITES):
         expected[name] = FORBIDDEN
-    # Moving or recording progress needs the case: out of scope it does not exist.
     for name in CASE_MOVES:
-        expected[name] = FORBIDDEN if sees_case else DENIED
+        expected[name] = FORBIDDEN if sees_case or not moves else DENIED
     return expected
 
 
@@ -178,9 +180,9 @@ EXPECTED: dict[str, dict[str, tuple[int, list[str]]]] = {
     # The municipality owns the driehoek: it moves the case up from there, not back down.
     "velsen": {**EDITOR, "api_move": FORBIDDEN},
     "haarlem": other_municipality(),
-    "politie": reader(sees_case=True, sees_lists=True),
-    "woning": reader(sees_case=False, sees_lists=False),
-    "regiegroep": reader(sees_case=False, sees_lists=True),
+    "politie": reader(sees_case=True, sees_lists=True, moves=False),
+    "woning": reader(sees_case=False, sees_lists=False, moves=False),
+    "regiegroep": reader(sees_case=False, sees_lists=True, moves=True),
     "amsterdam": other_region(),
     "beheer": {**no_case_content("admin"), "mail_queue": OK},
     "privacy": {
@@ -330,7 +332,10 @@ async def test_another_regions_coordinator_finds_nothing_of_this_region(
     page = await client.get(f"/casussen?kenmerk={reference}")
     assert page.status_code == 200 and f"/casussen/{reference}" not in page.text
     own = await service.create_case(
-        users.actors["amsterdam"], velsen_case(home_municipality="GM0363"), directory, ladder
+        users.actors["amsterdam"],
+        velsen_case(home_municipality="GM0363", participants=["politie-amsterdam"]),
+        directory,
+        ladder,
     )
     assert own.reference.startswith("AMS-")
     # ...and Kennemerland's coordinator does not see Amsterdam's case either.

@@ -8,6 +8,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 from casetafel.access.policy import Actor
+from casetafel.app import DOMAINS
 from casetafel.meetings import actions, agenda
 from casetafel.meetings.context import MeetingContext
 from casetafel.meetings.models import Action, AgendaItem, Meeting
@@ -256,7 +257,8 @@ async def test_the_agenda_forms_redirect_to_the_agenda_or_name_the_problem(users
 
 
 def render_agenda(views: list[agenda.AgendaView], meeting: Meeting) -> str:
-    environment = template_config().instance.engine  # type: ignore[union-attr]
+    folders = [domain.templates for domain in DOMAINS]
+    environment = template_config(folders).instance.engine  # type: ignore[union-attr]
     template = environment.get_template("meetings/_agenda.html")
     return "".join(
         template.render(agenda=view, meeting=meeting, csrf_token="token") for view in views

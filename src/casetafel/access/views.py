@@ -10,11 +10,13 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from casetafel.access import service
+from casetafel.web.auth import permission
 from casetafel.web.deps import CurrentActor
 from casetafel.web.pages import page
 
 
 class AuditViews(Controller):
+    opt = permission("audit.read")
     include_in_schema = False
 
     @get("/audit", name="audit")

@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from casetafel import clock, db
 from casetafel.access import audit
-from casetafel.access.policy import Actor, Role
+from casetafel.access.policy import Actor, Role, Scope, current
 from casetafel.accounts.models import ApiToken, User, UserSession
 from casetafel.organisations.models import Organisation, Region
 
@@ -68,11 +68,12 @@ async def create_user(
         if region is None:
             raise AccountError("region", f"Onbekende regio {region_code!r}")
         region_id = region.id
-    if role is Role.COORDINATOR and region_id is None:
+    scope = current().roles[role].scope
+    if scope is Scope.REGION and region_id is None:
         raise AccountError("region", "Een coördinator hoort bij een regio")
     if organisation.region is not None and region_id != organisation.region:
         raise AccountError("region", "De organisatie hoort bij een andere regio")
-    if role is Role.MUNICIPALITY and organisation.kind != "gemeente":
+    if scope is Scope.MUNICIPALITY and organisation.kind != "gemeente":
         raise AccountError("organisation", "Rol gemeente vraagt een organisatie van soort gemeente")
     async with db.transaction():
         if await User.exists().where(User.username == username):
@@ -110,12 +111,16 @@ async def authenticate(username: str, password: str) -> User | None:
     """The user for these credentials, or None. Raises LoginThrottled after
     MAX_FAILED_LOGINS failures in a row, for LOCKOUT; the failure counter lives in the
     database so it holds across app instances."""
-    user = await User.objects().where(User.username == username.strip().lower()).first()
+    typed = username.strip().lower()[:80]
+    user = await User.objects().where(User.username == typed).first()
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)
+        reason = "unknown" if user is None else "inactive"
+        await _record_refusal(typed, reason)
         return None
     now = clock.now()
     if user.locked_until and user.locked_until > now:
+        await _record_refusal(typed, "locked")
         raise LoginThrottled(user.locked_until)
     if not _verify(user.password_hash, password):
         await _count_failure(user, now)
@@ -142,6 +147,18 @@ async def _count_failure(user: User, now: datetime) -> None:
             )
             details["locked_minutes"] = int(LOCKOUT.total_seconds() // 60)
         await audit.record(None, "session.login_failed", details=details, basis="inloggen")
+
+
+async def _record_refusal(username: str, reason: str) -> None:
+    """A login refused before any password check counts (unknown, inactive or locked
+    account): the privacy officer sees guessing and lockout attempts too."""
+    async with db.transaction():
+        await audit.record(
+            None,
+            "session.login_failed",
+            details={"username": username, "reason": reason},
+            basis="inloggen",
+        )
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Response, Template
 
 from casetafel.accounts import service as accounts
 from casetafel.settings import Settings
-from casetafel.web.auth import SESSION_COOKIE
+from casetafel.web.auth import PUBLIC, SESSION_COOKIE, permission
 from casetafel.web.pages import page
 from casetafel.web.templating import datetime_nl
 
@@ -27,6 +27,8 @@ def _safe_next(target: str | None) -> str:
 
 
 class LoginController(Controller):
+    opt = permission(PUBLIC)
+
     @get("/inloggen", name="login")
     async def form(
         self, request: Request[Any, Any, State], volgende: FromQuery[str | None] = None

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from casetafel.cases import queries, service
 from casetafel.errors import ValidationFailed
+from casetafel.web.auth import permission
 from casetafel.web.deps import CurrentActor, DirectoryDep, LadderDep
 
 UNSET: Any = msgspec.UNSET
@@ -29,6 +30,8 @@ class CaseIn(msgspec.Struct, forbid_unknown_fields=True):
     process_lead: str | None = None
     case_lead: str | None = None
     participants: list[str] = msgspec.field(default_factory=list)
+    # Keys of config/access.toml; empty: the defaults for the categories.
+    legal_bases: list[str] = msgspec.field(default_factory=list)
     notes: str = ""
 
 
@@ -48,6 +51,7 @@ class CaseChanges(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     process_lead: str | msgspec.UnsetType | None = UNSET
     case_lead: str | msgspec.UnsetType | None = UNSET
     participants: list[str] | msgspec.UnsetType = UNSET
+    legal_bases: list[str] | msgspec.UnsetType = UNSET
     notes: str | msgspec.UnsetType = UNSET
     id_document_state: str | msgspec.UnsetType = UNSET
     id_document_note: str | msgspec.UnsetType = UNSET
@@ -129,6 +133,7 @@ def _out(case: service.CaseView) -> CaseOut:
 
 
 class CaseApi(Controller):
+    opt = permission("case.read")
     path = "/api/v1/cases"
     tags = ("cases",)
 
@@ -177,7 +182,7 @@ class CaseApi(Controller):
             next_cursor=page.next_cursor,
         )
 
-    @post("/", summary="Register a case", status_code=201)
+    @post("/", summary="Register a case", status_code=201, opt=permission("case.create"))
     async def create(
         self,
         actor: CurrentActor,
@@ -198,7 +203,7 @@ class CaseApi(Controller):
     ) -> CaseOut:
         return _out(await service.get_case(actor, reference, directory, ladder))
 
-    @patch("/{reference:str}", summary="Change fields of a case")
+    @patch("/{reference:str}", summary="Change fields of a case", opt=permission("case.edit"))
     async def update(
         self,
         actor: CurrentActor,
@@ -215,7 +220,12 @@ class CaseApi(Controller):
             await service.update_case(actor, reference, changes, directory, ladder, expected)
         )
 
-    @post("/{reference:str}/close", summary="Close a case with an outcome", status_code=200)
+    @post(
+        "/{reference:str}/close",
+        summary="Close a case with an outcome",
+        status_code=200,
+        opt=permission("case.edit"),
+    )
     async def close(
         self,
         actor: CurrentActor,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from casetafel.access.policy import Sensitivity
+from casetafel.access.policy import Sensitivity, current
 from casetafel.cases.models import BASIC_CONDITIONS
 from casetafel.cases.vocabulary import (
     BASIC_CONDITION_LABELS,
@@ -50,6 +50,7 @@ FIELD_CLASSES: dict[str, Sensitivity] = {
     "process_lead": PROCESS,
     "case_lead": PROCESS,
     "participants": PROCESS,
+    "legal_bases": PROCESS,
     "notes": CASEWORK,
     **{f"{name}_state": CONDITIONS for name in BASIC_CONDITIONS},
     **{f"{name}_note": CONDITIONS for name in BASIC_CONDITIONS},
@@ -69,6 +70,7 @@ FIELD_LABELS: dict[str, str] = {
     "process_lead": "Procesregie",
     "case_lead": "Casusregie",
     "participants": "Betrokken organisaties",
+    "legal_bases": "Grondslagen voor gegevensdeling",
     "notes": "Toelichting",
     **{f"{n}_state": f"{label}: status" for n, label in BASIC_CONDITION_LABELS.items()},
     **{f"{n}_note": f"{label}: notitie" for n, label in BASIC_CONDITION_LABELS.items()},
@@ -97,6 +99,8 @@ def validate(
             errors[field] = str(problem)
     if not errors:
         _check_release(clean, today, errors, stored_release)
+        if not clean["legal_bases"]:
+            clean["legal_bases"] = current().default_bases(clean["categories"])
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -134,6 +138,10 @@ def _check(field: str, value: Any, directory: Directory, today: date) -> Any:
         for key in keys:
             _organisation(key, directory)
         return sorted(set(keys))
+    if field == "legal_bases":
+        case_bases = [basis.key for basis in current().case_bases()]
+        chosen = _choices(value, {key: key for key in case_bases}, "grondslag")
+        return [key for key in case_bases if key in chosen]
     if field == "notes":
         return _optional_text(value, MAX_NOTES) or ""
     if field == "housing_requirement":

@@ -10,7 +10,7 @@ from casetafel.access.policy import Sensitivity
 from casetafel.cases.fields import FIELD_CLASSES
 from casetafel.cases.models import BASIC_CONDITIONS
 
-LIST_FIELDS = {"categories", "participants"}
+LIST_FIELDS = {"categories", "participants", "legal_bases"}
 DATE_FIELDS = {"subject_birth_date", "release_date", "bij_notice_date"}
 CONDITION_FIELDS = (
     *(f"{name}_{part}" for name in BASIC_CONDITIONS for part in ("state", "note")),

@@ -66,6 +66,8 @@ class Case(Table, tablename="case_file"):
     closed_at = Timestamptz(null=True, default=None)
     # Raised on every change; a form or API call sending an older version gets 409.
     version = Integer(default=1)
+    # The legal bases for sharing that apply (keys of config/access.toml, comma-separated).
+    legal_bases = Varchar(length=200, default="")
 
 
 class CaseCategory(Table, tablename="case_category"):
@@ -82,6 +84,10 @@ class CaseParticipant(Table, tablename="case_participant"):
 
     case = ForeignKey(references=Case, null=False)
     organisation = ForeignKey(references=Organisation, null=False, on_delete=OnDelete.restrict)
+    # The basis the organisation takes part on, and its purpose (from config/access.toml),
+    # fixed when it joined: the partner sees what that basis opens, and the page says why.
+    legal_basis = Varchar(length=30, default="")
+    purpose = Varchar(length=300, default="")
 
 
 class TimelineEvent(Table, tablename="timeline_event"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from casetafel.access.policy import Sensitivity
+from casetafel.access.policy import Sensitivity, current
 from casetafel.cases.fields import FIELD_CLASSES
 from casetafel.cases.vocabulary import (
     CATEGORIES,
@@ -38,6 +38,9 @@ def display(field: str, value: Any, directory: Directory) -> str:
     if field == "participants":
         names = [directory.organisation_by_key(k) for k in value]
         return ", ".join(o.name if o else k for o, k in zip(names, value, strict=True))
+    if field == "legal_bases":
+        bases = current().bases
+        return ", ".join(bases[k].label if k in bases else k for k in value)
     if field == "legal_framework":
         return str(LEGAL_FRAMEWORKS.get(value, value))
     if field == "release_certainty":

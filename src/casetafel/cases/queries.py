@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from casetafel import clock, db
-from casetafel.access import audit
+from casetafel.access import audit, reads
 from casetafel.access.policy import Actor, Sensitivity, visible_classes
 from casetafel.cases.access import require_case_reader, scope_sql
 from casetafel.cases.vocabulary import CATEGORIES, STATUSES
@@ -280,9 +280,7 @@ async def dashboard(actor: Actor, directory: Directory, ladder: Ladder) -> Dashb
     housing_at_risk = rows[len(upcoming_raw) : len(upcoming_raw) + len(housing_raw)]
     recent = rows[len(upcoming_raw) + len(housing_raw) :]
     shown = {r.reference for r in rows}
-    if shown:
-        async with db.transaction():
-            await audit.record(actor, "dashboard.read", details={"references": sorted(shown)})
+    await reads.read(actor, "dashboard.read", shown)
     return Dashboard(
         per_level={row["level"]: int(row["n"]) for row in counts},
         returns_14=int(window[0]["in_14"] or 0),

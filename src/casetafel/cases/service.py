@@ -13,8 +13,8 @@ from datetime import date, datetime
 from typing import Any
 
 from casetafel import clock, db
-from casetafel.access import audit
-from casetafel.access.policy import Actor, Role, Sensitivity, visible_classes
+from casetafel.access import audit, scope
+from casetafel.access.policy import Actor, Sensitivity, current
 from casetafel.cases import events, timeline
 from casetafel.cases.access import may_see, require_case_editor, require_case_reader
 from casetafel.cases.fields import EDITABLE_FIELDS, FIELD_CLASSES, FIELD_LABELS, validate
@@ -27,6 +27,15 @@ from casetafel.organisations.service import Directory
 
 UNKNOWN_RELEASE = date(9999, 12, 31)
 NOT_FOUND = "Deze casus bestaat niet of u heeft er geen toegang toe."
+
+
+@dataclass(frozen=True)
+class Participation:
+    """An organisation taking part in a case, on a legal basis, for a purpose."""
+
+    organisation_id: int
+    legal_basis: str
+    purpose: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,9 @@ class CaseView:
     closed_at: datetime | None
     values: dict[str, Any]
     visible: frozenset[Sensitivity]
+    # Why the actor sees what it sees: the label of its legal basis ("art. 18b Pbw").
+    access_basis: str = ""
+    participations: list[Participation] = field(default_factory=list)
     timeline: list[timeline.TimelineEntry] = field(default_factory=list)
 
     def sees(self, field_name: str) -> bool:
@@ -82,7 +94,8 @@ async def create_case(
     clean = validate(values, directory, clock.today())
     home = directory.municipality_by_code(clean["home_municipality"])
     assert home is not None
-    _check_in_scope(actor, clean, home.region, directory)
+    _check_in_scope(actor, clean, home.region, directory, ladder)
+    _check_participants(clean, home.region, directory, ladder)
     now = clock.now()
     async with db.transaction():
         region = directory.regions[home.region]
@@ -132,10 +145,9 @@ async def get_case(
     require_case_reader(actor)
     async with _denials_logged(actor):
         case, categories, participants = await _load(actor, reference, directory, ladder)
-    visible = visible_classes(actor)
-    view = _view(case, categories, participants, visible, directory)
+    view = _view(actor, case, categories, participants, directory)
     if with_timeline:
-        view.timeline.extend(await timeline.entries(case.id, visible, directory))
+        view.timeline.extend(await timeline.entries(case.id, view.visible, directory))
     if log_read:
         async with db.transaction():
             await audit.record(
@@ -143,7 +155,8 @@ async def get_case(
                 "case.read",
                 case_id=case.id,
                 case_reference=case.reference,
-                details={"classes": sorted(visible)},
+                details={"classes": sorted(view.visible)},
+                basis=view.access_basis,
             )
     return view
 
@@ -160,7 +173,7 @@ async def update_case(
     async with _denials_logged(actor), db.transaction():
         case, categories, participants = await _load(actor, reference, directory, ladder)
         _check_writable(case, expected_version)
-        visible = visible_classes(actor)
+        visible = _classes(actor, participants)
         hidden = [name for name in changes if FIELD_CLASSES.get(name) not in visible]
         unknown = [name for name in changes if name not in FIELD_CLASSES]
         if unknown:
@@ -178,7 +191,8 @@ async def update_case(
                 raise ValidationFailed(
                     {"home_municipality": "Deze gemeente hoort bij een andere regio."}
                 )
-        _check_in_scope(actor, clean, case.region, directory)
+        _check_in_scope(actor, clean, case.region, directory, ladder)
+        _check_participants(clean, case.region, directory, ladder)
         diff = _changes(old, clean)
         if diff:
             await _apply(case, clean, directory, actor, diff)
@@ -247,35 +261,76 @@ def _check_writable(case: Case, expected_version: int | None) -> None:
         raise Conflict(_STALE)
 
 
+class _Registered:
+    """The parts of a case the scope looks at, for a case being registered or changed."""
+
+    def __init__(self, region: int, clean: dict[str, Any], directory: Directory, level: str):
+        def municipality_id(code: str | None) -> int | None:
+            found = directory.municipality_by_code(code) if code else None
+            return found.id if found else None
+
+        self.region = region
+        self.home_municipality = municipality_id(clean["home_municipality"])
+        self.receiving_municipality = municipality_id(clean["receiving_municipality"])
+        self.level = level
+
+
 def _check_in_scope(
-    actor: Actor, clean: dict[str, Any], region_id: int, directory: Directory
+    actor: Actor, clean: dict[str, Any], region_id: int, directory: Directory, ladder: Ladder
 ) -> None:
-    """An actor may not register or move a case outside what they may see."""
-    if actor.role is Role.COORDINATOR and region_id != actor.region_id:
-        raise ValidationFailed({"home_municipality": "Deze gemeente hoort niet bij uw regio."})
-    if actor.role is Role.MUNICIPALITY:
-        own = {
-            m.cbs_code for m in directory.municipalities.values() if m.id == actor.municipality_id
-        }
-        if not own & {clean["home_municipality"], clean["receiving_municipality"]}:
-            raise ValidationFailed(
-                {"home_municipality": "Uw gemeente moet herkomst- of ontvangende gemeente zijn."}
+    """An actor may not register or move a case outside their own cases (the same scope
+    that decides what they see)."""
+    case = _Registered(region_id, clean, directory, ladder.bottom.key)
+    if not scope.includes(actor, case, set(), ladder.top.key):
+        raise ValidationFailed(
+            {
+                "home_municipality": "Deze casus zou dan buiten uw eigen casussen vallen: kies "
+                "een gemeente van uw regio, of uw eigen gemeente als herkomst- of "
+                "ontvangende gemeente."
+            }
+        )
+
+
+def _check_participants(
+    clean: dict[str, Any], region_id: int, directory: Directory, ladder: Ladder
+) -> None:
+    """Organisations take part only from the case's own region, or as a national body that
+    owns a level of the ladder; and only on a legal basis the case records."""
+    owner_kinds = {level.owner_kind for level in ladder.levels}
+    problems = []
+    for key in clean["participants"]:
+        organisation = directory.organisation_by_key(key)
+        assert organisation is not None
+        if organisation.national:
+            allowed = organisation.kind in owner_kinds
+        else:
+            allowed = organisation.region == region_id
+        if not allowed:
+            problems.append(f"{organisation.name} hoort niet bij de regio van deze casus")
+        elif current().participation_basis(organisation.kind, clean["legal_bases"]) is None:
+            problems.append(
+                f"{organisation.name} heeft geen grondslag om deel te nemen "
+                "(kies de grondslagen van de casus)"
             )
+    if problems:
+        raise ValidationFailed(
+            {"participants": "; ".join(problems) + ". Deze organisaties kunnen niet deelnemen."}
+        )
 
 
 async def _load(
     actor: Actor, reference: str, directory: Directory, ladder: Ladder
-) -> tuple[Case, list[str], list[int]]:
+) -> tuple[Case, list[str], list[Participation]]:
     case = await Case.objects().where(Case.reference == reference.strip().upper()).first()
     if case is None:
         raise NotFound(NOT_FOUND)
     participants = [
-        row["organisation"]
-        for row in await CaseParticipant.select(CaseParticipant.organisation).where(
-            CaseParticipant.case == case.id
-        )
+        Participation(row["organisation"], row["legal_basis"], row["purpose"])
+        for row in await CaseParticipant.select(
+            CaseParticipant.organisation, CaseParticipant.legal_basis, CaseParticipant.purpose
+        ).where(CaseParticipant.case == case.id)
     ]
-    if not may_see(actor, case, set(participants), ladder):
+    if not may_see(actor, case, {p.organisation_id for p in participants}, ladder):
         raise _OutOfScope(case)
     categories = [
         row["category"]
@@ -287,7 +342,7 @@ async def _load(
 
 
 def _values(
-    case: Case, categories: list[str], participants: list[int], directory: Directory
+    case: Case, categories: list[str], participants: list[Participation], directory: Directory
 ) -> dict[str, Any]:
     def code(municipality_id: int | None) -> str | None:
         return directory.municipalities[municipality_id].cbs_code if municipality_id else None
@@ -307,7 +362,8 @@ def _values(
         "bij_notice_date": case.bij_notice_date,
         "process_lead": key(case.process_lead),
         "case_lead": key(case.case_lead),
-        "participants": sorted(k for k in (key(p) for p in participants) if k),
+        "participants": sorted(k for k in (key(p.organisation_id) for p in participants) if k),
+        "legal_bases": [b for b in case.legal_bases.split(",") if b],
         "notes": case.notes,
     }
     for name in BASIC_CONDITIONS:
@@ -317,13 +373,24 @@ def _values(
     return values
 
 
+def _participation_basis(actor: Actor, participants: list[Participation]) -> str | None:
+    own = next((p for p in participants if p.organisation_id == actor.organisation_id), None)
+    return own.legal_basis if own else None
+
+
+def _classes(actor: Actor, participants: list[Participation]) -> frozenset[Sensitivity]:
+    return actor.case_classes(_participation_basis(actor, participants))
+
+
 def _view(
+    actor: Actor,
     case: Case,
     categories: list[str],
-    participants: list[int],
-    visible: frozenset[Sensitivity],
+    participants: list[Participation],
     directory: Directory,
 ) -> CaseView:
+    basis = _participation_basis(actor, participants)
+    visible = actor.case_classes(basis)
     values = _values(case, categories, participants, directory)
     return CaseView(
         id=case.id,
@@ -339,6 +406,8 @@ def _view(
         closed_at=case.closed_at,
         values={k: v for k, v in values.items() if FIELD_CLASSES[k] in visible},
         visible=visible,
+        access_basis=actor.legal_basis(basis),
+        participations=participants,
     )
 
 
@@ -371,6 +440,7 @@ def _columns(clean: dict[str, Any], directory: Directory) -> dict[str, Any]:
         columns[f"{name}_state"] = clean[f"{name}_state"]
         columns[f"{name}_note"] = clean[f"{name}_note"]
     columns["housing_requirement"] = clean["housing_requirement"]
+    columns["legal_bases"] = ",".join(clean["legal_bases"])
     return columns
 
 
@@ -381,11 +451,21 @@ async def _write_links(case_id: int, clean: dict[str, Any], directory: Directory
         await CaseCategory.insert(
             *[CaseCategory(case=case_id, category=c) for c in clean["categories"]]
         )
-    organisation_ids = [directory.organisation_by_key(k) for k in clean["participants"]]
-    if organisation_ids:
-        await CaseParticipant.insert(
-            *[CaseParticipant(case=case_id, organisation=o.id) for o in organisation_ids if o]
-        )
+    organisations = [directory.organisation_by_key(k) for k in clean["participants"]]
+    rows = [_participant(case_id, o.id, o.kind, clean["legal_bases"]) for o in organisations if o]
+    if rows:
+        await CaseParticipant.insert(*rows)
+
+
+def _participant(
+    case_id: int, organisation_id: int, kind: str, case_bases: list[str]
+) -> CaseParticipant:
+    policy = current()
+    basis = policy.participation_basis(kind, case_bases) or ""
+    purpose = policy.bases[basis].purpose if basis else ""
+    return CaseParticipant(
+        case=case_id, organisation=organisation_id, legal_basis=basis, purpose=purpose
+    )
 
 
 async def _apply(
@@ -405,7 +485,7 @@ async def _apply(
     if not updated:
         raise Conflict(_STALE)
     changed_fields = {change["field"] for change in diff}
-    if changed_fields & {"categories", "participants"}:
+    if changed_fields & {"categories", "participants", "legal_bases"}:
         await _write_links(case.id, clean, directory)
     labels = ", ".join(FIELD_LABELS[change["field"]] for change in diff)
     await timeline.add(case.id, "updated", f"Gewijzigd: {labels}", actor, diff)
@@ -461,21 +541,30 @@ async def touch(case_id: int, at: datetime) -> None:
     await Case.update({Case.updated_at: at}).where(Case.id == case_id)
 
 
-async def add_participants(case_id: int, organisation_ids: list[int], at: datetime) -> list[int]:
-    """Add organisations that do not take part yet; returns the ones added."""
+async def add_participants(
+    case_id: int, organisations: list[tuple[int, str]], at: datetime
+) -> list[int]:
+    """Add organisations (id, kind) that do not take part yet, on the basis the case's
+    legal bases give their kind; an organisation without one is not added. Returns the
+    ids added."""
     present = {
         row["organisation"]
         for row in await CaseParticipant.select(CaseParticipant.organisation).where(
             CaseParticipant.case == case_id
         )
     }
-    added = [o for o in dict.fromkeys(organisation_ids) if o not in present]
+    row = await Case.select(Case.legal_bases).where(Case.id == case_id).first()
+    bases = [b for b in (row["legal_bases"] if row else "").split(",") if b]
+    policy = current()
+    added = [
+        (o, kind)
+        for o, kind in dict.fromkeys(organisations)
+        if o not in present and policy.participation_basis(kind, bases)
+    ]
     if added:
-        await CaseParticipant.insert(
-            *[CaseParticipant(case=case_id, organisation=o) for o in added]
-        )
+        await CaseParticipant.insert(*[_participant(case_id, o, k, bases) for o, k in added])
         await _bump(case_id, at, {})
-    return added
+    return [o for o, _ in added]
 
 
 async def set_housing_requirement(case_id: int, text: str, at: datetime) -> bool:

@@ -13,7 +13,9 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from casetafel import clock
-from casetafel.access.policy import Actor, Role, visible_classes
+from casetafel.access import reads
+from casetafel.access.policy import Actor, visible_classes
+from casetafel.access.policy import current as current_policy
 from casetafel.cases import queries, sections, service
 from casetafel.cases.access import require_case_editor
 from casetafel.cases.forms import (
@@ -28,6 +30,7 @@ from casetafel.cases.vocabulary import OUTCOMES
 from casetafel.errors import Conflict, ValidationFailed
 from casetafel.ladder import Ladder
 from casetafel.organisations.service import Directory
+from casetafel.web.auth import SIGNED_IN, permission
 from casetafel.web.deps import CurrentActor, DirectoryDep, LadderDep
 from casetafel.web.pages import page
 
@@ -48,19 +51,22 @@ def _form_options(actor: CurrentActor, directory: DirectoryDep) -> dict[str, Any
             for m in sorted(directory.municipalities.values(), key=lambda m: m.name)
         ],
         "organisation_options": [(o.key, o.name) for o in organisations],
+        "legal_basis_options": [(b.key, b.label) for b in current_policy().case_bases()],
     }
 
 
 class CaseViews(Controller):
-    @get("/", name="dashboard")
+    opt = permission("case.read")
+
+    @get("/", name="dashboard", opt=permission(SIGNED_IN))
     async def dashboard(
         self, request: Req, actor: CurrentActor, directory: DirectoryDep, ladder: LadderDep
     ) -> Response[Any]:
-        if actor.role is Role.PRIVACY_OFFICER:
-            return Redirect("/audit")
-        if actor.role is Role.FUNCTIONAL_ADMIN:
-            return Redirect("/beheer")
-        board = await queries.dashboard(actor, directory, ladder)
+        if not actor.may("case.read"):
+            return Redirect(actor.rules.landing)
+        async with reads.one_event(actor, "dashboard.read"):
+            board = await queries.dashboard(actor, directory, ladder)
+            shown = await sections.dashboard_sections(actor)
         return page(
             request,
             "cases/dashboard.html",
@@ -69,7 +75,7 @@ class CaseViews(Controller):
             board=board,
             today_iso=clock.today().isoformat(),
             ladder=ladder,
-            sections=await sections.dashboard_sections(actor),
+            sections=shown,
         )
 
     @get("/casussen", name="case_list")
@@ -128,7 +134,7 @@ class CaseViews(Controller):
             **_form_options(actor, directory),
         )
 
-    @get("/casussen/nieuw", name="case_new")
+    @get("/casussen/nieuw", name="case_new", opt=permission("case.create"))
     async def new_form(
         self, request: Req, actor: CurrentActor, directory: DirectoryDep
     ) -> Template:
@@ -136,7 +142,7 @@ class CaseViews(Controller):
         values = as_form({"release_certainty": "expected", "legal_framework": "vi"})
         return self._form(request, actor, directory, values, {}, None)
 
-    @post("/casussen/nieuw")
+    @post("/casussen/nieuw", opt=permission("case.create"))
     async def create(
         self,
         request: Req,
@@ -165,7 +171,7 @@ class CaseViews(Controller):
         case = await service.get_case(actor, reference, directory, ladder)
         return await self._detail(request, actor, directory, ladder, case)
 
-    @get("/casussen/{reference:str}/bewerken", name="case_edit")
+    @get("/casussen/{reference:str}/bewerken", name="case_edit", opt=permission("case.edit"))
     async def edit_form(
         self,
         request: Req,
@@ -180,7 +186,7 @@ class CaseViews(Controller):
             raise Conflict("Deze casus is afgesloten en kan niet meer worden gewijzigd.")
         return self._form(request, actor, directory, as_form(case.values), {}, case)
 
-    @post("/casussen/{reference:str}/bewerken")
+    @post("/casussen/{reference:str}/bewerken", opt=permission("case.edit"))
     async def update(
         self,
         request: Req,
@@ -205,7 +211,7 @@ class CaseViews(Controller):
             return self._form(request, actor, directory, values, errors, case, status, problem)
         return Redirect(f"/casussen/{reference}?melding=opgeslagen")
 
-    @post("/casussen/{reference:str}/basisvoorwaarden")
+    @post("/casussen/{reference:str}/basisvoorwaarden", opt=permission("case.edit"))
     async def basic_conditions(
         self,
         request: Req,
@@ -228,7 +234,7 @@ class CaseViews(Controller):
             )
         return Redirect(f"/casussen/{reference}?melding=opgeslagen#basisvoorwaarden")
 
-    @post("/casussen/{reference:str}/afsluiten")
+    @post("/casussen/{reference:str}/afsluiten", opt=permission("case.edit"))
     async def close(
         self,
         request: Req,

@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from casetafel.errors import ValidationFailed
 from casetafel.escalation import moves, queries
 from casetafel.escalation.config import EscalationConfig
+from casetafel.web.auth import permission
 from casetafel.web.deps import CurrentActor, DirectoryDep
 
 
@@ -68,6 +69,7 @@ def _history(rows: list[queries.EscalationRow]) -> list[EscalationOut]:
 
 
 class EscalationApi(Controller):
+    opt = permission("case.read")
     path = "/api/v1"
     tags = ("escalation",)
 
@@ -86,6 +88,7 @@ class EscalationApi(Controller):
         "/cases/{reference:str}/escalations",
         summary="Escalate or de-escalate one level, with an obstacle",
         status_code=201,
+        opt=permission("escalation.move"),
     )
     async def move(
         self,

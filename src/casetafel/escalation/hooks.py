@@ -83,7 +83,7 @@ async def _category_rules(
         organisations = await Organisation.objects().where(
             (Organisation.kind == add.organisation_kind) & (Organisation.region == state.region_id)
         )
-        added = await cases.add_participants(state.id, [o.id for o in organisations], now)
+        added = await cases.add_participants(state.id, [(o.id, o.kind) for o in organisations], now)
         names = ", ".join(o.name for o in organisations if o.id in added)
         if names:
             summary = f"{names} neemt deel aan de casus (regel {add.id})"

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from casetafel import clock, db
 from casetafel.access import audit
-from casetafel.access.policy import Actor, Role
+from casetafel.access.policy import Actor
 from casetafel.cases import service as cases
 from casetafel.cases import timeline
 from casetafel.errors import Conflict, Forbidden, ValidationFailed
@@ -185,18 +185,18 @@ def may_move(actor: Actor, level: str, direction: str, config: EscalationConfig)
         return False
     if direction == "down" and position == 0:
         return False
-    if actor.role is Role.COORDINATOR:
+    if actor.may("escalation.move.any_level"):
         return True
     owns = ladder.levels[position].owner_kind == actor.organisation_kind
-    return owns and actor.role in {Role.MUNICIPALITY, Role.REGIEGROEP}
+    return owns and actor.may("escalation.move")
 
 
 def may_record_progress(actor: Actor, level_key: str, config: EscalationConfig) -> bool:
-    if actor.role is Role.COORDINATOR:
+    if actor.may("escalation.progress.any_level"):
         return True
     level = config.ladder.get(level_key)
     owns = level is not None and level.owner_kind == actor.organisation_kind
-    return owns and actor.role in {Role.MUNICIPALITY, Role.REGIEGROEP}
+    return owns and actor.may("escalation.progress")
 
 
 async def record_progress(

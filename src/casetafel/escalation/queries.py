@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from casetafel import clock, db
-from casetafel.access import audit
+from casetafel.access import audit, reads
 from casetafel.access.policy import Actor, Sensitivity, visible_classes
 from casetafel.cases.access import require_case_reader, scope_sql
 from casetafel.cases.service import CaseView
@@ -241,11 +241,7 @@ async def dashboard(actor: Actor, config: EscalationConfig) -> EscalationDashboa
         bij_days=await bij_days(actor, config) if shows_bij else None,
         more=frozenset(name for name, rows in panels.items() if len(rows) > PANEL_ROWS),
     )
-    if board.references:
-        async with db.transaction():
-            await audit.record(
-                actor, "dashboard.deadlines.read", details={"references": board.references}
-            )
+    await reads.read(actor, "dashboard.deadlines.read", board.references)
     return board
 
 

@@ -21,6 +21,7 @@ from casetafel.errors import Conflict, ValidationFailed
 from casetafel.escalation import moves, queries
 from casetafel.escalation.config import EscalationConfig
 from casetafel.escalation.vocabulary import DEADLINE_KINDS, DEADLINE_STATES, DIRECTIONS
+from casetafel.web.auth import permission
 from casetafel.web.deps import CurrentActor, DirectoryDep, LadderDep
 from casetafel.web.pages import page
 
@@ -36,7 +37,9 @@ def _config(request: Req) -> EscalationConfig:
 
 
 class EscalationViews(Controller):
-    @post("/casussen/{reference:str}/niveau")
+    opt = permission("case.read")
+
+    @post("/casussen/{reference:str}/niveau", opt=permission("escalation.move"))
     async def move(
         self,
         request: Req,
@@ -63,7 +66,7 @@ class EscalationViews(Controller):
             return await _case_page(request, actor, directory, ladder, reference, form)
         return Redirect(f"/casussen/{reference}?melding=verplaatst")
 
-    @post("/casussen/{reference:str}/overleg")
+    @post("/casussen/{reference:str}/overleg", opt=permission("escalation.progress"))
     async def progress(
         self,
         request: Req,

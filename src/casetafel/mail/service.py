@@ -18,7 +18,7 @@ from piccolo.query.functions.aggregate import Count
 
 from casetafel import clock, db
 from casetafel.access import audit
-from casetafel.access.policy import Actor, Role
+from casetafel.access.policy import Actor
 from casetafel.errors import Conflict, Forbidden, NotFound
 from casetafel.mail.messages import OutgoingMail
 from casetafel.mail.models import DEAD, PENDING, STATES, OutboxMessage
@@ -110,7 +110,7 @@ _ENTRY_COLUMNS = (
 
 
 def require_queue_access(actor: Actor) -> None:
-    if actor.role is not Role.COORDINATOR and not actor.can_admin:
+    if not actor.may("mail.queue"):
         raise Forbidden(
             "Alleen de coördinator en de functioneel beheerder zien de wachtrij van de mail."
         )
@@ -118,7 +118,7 @@ def require_queue_access(actor: Actor) -> None:
 
 def _scope(actor: Actor) -> Any:
     """The functional admin sees every message; a coordinator those of the own region."""
-    if actor.can_admin:
+    if actor.may("mail.queue.all"):
         return OutboxMessage.id > 0
     return OutboxMessage.region_id == actor.region_id
 

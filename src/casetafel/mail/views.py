@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from casetafel.mail import inbox, service
 from casetafel.settings import Settings
+from casetafel.web.auth import SIGNED_IN, permission
 from casetafel.web.deps import CurrentActor
 from casetafel.web.pages import page
 
@@ -30,6 +29,7 @@ RESENT = {"kind": "success", "text": "Het bericht staat weer in de wachtrij en w
 
 
 class MailQueueViews(Controller):
+    opt = permission("mail.queue")
     include_in_schema = False
 
     @get("/mail/wachtrij", name="mail_queue")
@@ -55,16 +55,12 @@ class MailQueueViews(Controller):
         return Redirect("/mail/wachtrij?opnieuw=1")
 
 
-def dev_mail_enabled(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Checked before login: with dev_mail_page = false the pages do not exist for anyone."""
-    settings: Settings = connection.app.state.settings
-    if not settings.dev_mail_page:
-        raise NotFoundException()
-
-
 class DevMailViews(Controller):
+    """The demo's mail page: the app factory adds it only with dev_mail_page = true, so
+    that otherwise it does not exist for anyone."""
+
+    opt = permission(SIGNED_IN)
     include_in_schema = False
-    guards = (dev_mail_enabled,)
 
     @get("/dev/mail", name="dev_mail")
     async def received(self, request: Req, actor: CurrentActor) -> Template:

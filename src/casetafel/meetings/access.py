@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casetafel.access.policy import Actor, Role
+from casetafel.access.policy import Actor
 from casetafel.errors import Forbidden, NotFound
 from casetafel.meetings.models import Attendee, Meeting
 
@@ -11,12 +11,12 @@ NOT_FOUND = "Dit overleg bestaat niet of u heeft er geen toegang toe."
 
 def require_planner(actor: Actor) -> None:
     """The coordinator of the Zorg- en Veiligheidshuis plans the case conferences."""
-    if actor.role is not Role.COORDINATOR or actor.region_id is None:
+    if not actor.may("meeting.plan") or actor.region_id is None:
         raise Forbidden("Alleen de coördinator van het Zorg- en Veiligheidshuis plant overleggen.")
 
 
 def may_manage(actor: Actor, meeting: Meeting) -> bool:
-    return actor.role is Role.COORDINATOR and actor.region_id == meeting.region
+    return actor.may("meeting.plan") and actor.region_id == meeting.region
 
 
 async def may_view(actor: Actor, meeting: Meeting) -> bool:

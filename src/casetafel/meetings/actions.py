@@ -10,8 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 from casetafel import clock, db
-from casetafel.access import audit
-from casetafel.access.policy import Actor, Role, Sensitivity, visible_classes
+from casetafel.access import audit, reads
+from casetafel.access.policy import Actor, Sensitivity, visible_classes
 from casetafel.cases import timeline
 from casetafel.cases.access import require_case_reader, scope_sql
 from casetafel.cases.models import Case
@@ -167,9 +167,7 @@ async def overdue_actions(actor: Actor, ladder: Ladder) -> list[ActionRow]:
     )
     found = _action_rows(actor, rows)
     if found:
-        references = sorted({row.reference for row in found})
-        async with db.transaction():
-            await audit.record(actor, "dashboard.actions.read", details={"references": references})
+        await reads.read(actor, "dashboard.actions.read", [row.reference for row in found])
     return found
 
 
@@ -242,7 +240,7 @@ async def _person_organisation(person_id: int | None) -> int | None:
 def _may_complete(
     actor: Actor, region_id: int, owner_organisation: int | None, person_organisation: int | None
 ) -> bool:
-    if actor.role is Role.COORDINATOR and actor.region_id == region_id:
+    if actor.may("action.complete.any") and actor.region_id == region_id:
         return True
     return actor.organisation_id in {owner_organisation, person_organisation} - {None}
 

@@ -21,7 +21,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Response
 
 from casetafel import clock
-from casetafel.access.policy import Actor, Role
+from casetafel.access.policy import Actor
 from casetafel.cases import sections
 from casetafel.cases import service as cases
 from casetafel.cases.forms import single
@@ -32,6 +32,7 @@ from casetafel.meetings import actions, agenda, referrals
 from casetafel.meetings.agenda_common import ItemRef
 from casetafel.meetings.config import MeetingsConfig
 from casetafel.meetings.web import context
+from casetafel.web.auth import permission
 from casetafel.web.deps import CurrentActor, DirectoryDep, LadderDep
 from casetafel.web.errors import error_response
 
@@ -43,6 +44,7 @@ _BACK = re.compile(r"/(casussen/[A-Z0-9-]{1,40}|overleggen/\d{1,12}(#agenda[0-9T
 
 
 class AgendaItemViews(Controller):
+    opt = permission("meeting.plan")
     include_in_schema = False
 
     @post("/overleggen/{meeting_id:int}/agenda")
@@ -150,7 +152,7 @@ class AgendaItemViews(Controller):
 
         return await _run(request, change, "actie")
 
-    @post("/acties/{action_id:int}/gereed")
+    @post("/acties/{action_id:int}/gereed", opt=permission("meeting.attend"))
     async def complete(
         self, request: Req, actor: CurrentActor, action_id: FromPath[int], data: Form
     ) -> Response[Any]:
@@ -160,7 +162,7 @@ class AgendaItemViews(Controller):
             return _problem(request, failure)
         return Redirect(_back(single(data, "terug"), f"/casussen/{reference}", "actie-gereed"))
 
-    @post("/casussen/{reference:str}/verwijzen")
+    @post("/casussen/{reference:str}/verwijzen", opt=permission("meeting.refer"))
     async def refer(
         self,
         request: Req,
@@ -268,7 +270,7 @@ def install_sections(meetings: MeetingsConfig, escalation: EscalationConfig) -> 
                 if is_open
                 else [],
                 "upcoming": await agenda.upcoming_items(case.id),
-                "can_plan": is_open and actor.role is Role.COORDINATOR,
+                "can_plan": is_open and actor.may("meeting.plan"),
                 "form": form,
             },
         )

@@ -24,6 +24,7 @@ from casetafel.access.policy import Actor
 from casetafel.errors import Conflict
 from casetafel.meetings import feeds
 from casetafel.meetings.web import context
+from casetafel.web.auth import PUBLIC, permission
 from casetafel.web.deps import CurrentActor
 from casetafel.web.pages import page
 
@@ -40,6 +41,8 @@ REVOKED = {"kind": "success", "text": "De agenda-link is ingetrokken; hij werkt 
 class FeedViews(Controller):
     """The feed a calendar client subscribes to; registered outside the pages that need a
     session."""
+
+    opt = permission(PUBLIC)
 
     include_in_schema = False
 
@@ -69,6 +72,8 @@ class FeedViews(Controller):
 class AgendaViews(Controller):
     """Creating and revoking feeds: one's own, and (the coordinator) those of a person."""
 
+    opt = permission("meeting.attend")
+
     include_in_schema = False
     cache_control = _NO_STORE
 
@@ -92,7 +97,9 @@ class AgendaViews(Controller):
         await feeds.revoke_feed(actor, feed_id)
         return Redirect("/mijn-agenda?melding=agenda-ingetrokken")
 
-    @get("/deelnemers/{person_id:int}/agenda", name="person_agenda")
+    @get(
+        "/deelnemers/{person_id:int}/agenda", name="person_agenda", opt=permission("persons.manage")
+    )
     async def person(
         self,
         request: Req,
@@ -103,7 +110,7 @@ class AgendaViews(Controller):
         flash = REVOKED if melding == "agenda-ingetrokken" else None
         return await _person_page(request, actor, person_id, flash=flash)
 
-    @post("/deelnemers/{person_id:int}/agenda")
+    @post("/deelnemers/{person_id:int}/agenda", opt=permission("persons.manage"))
     async def create_for_person(
         self, request: Req, actor: CurrentActor, person_id: FromPath[int]
     ) -> Template:
@@ -115,7 +122,10 @@ class AgendaViews(Controller):
             )
         return await _person_page(request, actor, person_id, token=token)
 
-    @post("/deelnemers/{person_id:int}/agenda/{feed_id:int}/intrekken")
+    @post(
+        "/deelnemers/{person_id:int}/agenda/{feed_id:int}/intrekken",
+        opt=permission("persons.manage"),
+    )
     async def revoke_for_person(
         self, actor: CurrentActor, person_id: FromPath[int], feed_id: FromPath[int]
     ) -> Redirect:

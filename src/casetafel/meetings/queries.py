@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from casetafel import clock, db
-from casetafel.access.policy import Actor, Role
+from casetafel.access.policy import Actor
 from casetafel.cases import service as cases
 from casetafel.meetings.access import may_manage, meeting_for
 from casetafel.meetings.context import MeetingContext
@@ -37,7 +37,7 @@ async def list_meetings(actor: Actor, ctx: MeetingContext) -> list[MeetingRow]:
     """Meetings with an occurrence ahead: the region's for the coordinator, the ones they
     attend for everybody else. No case data, so no audit event."""
     now = clock.now()
-    if actor.role is Role.COORDINATOR and actor.region_id is not None:
+    if actor.may("meeting.plan") and actor.region_id is not None:
         rows = await Meeting.objects().where(Meeting.region == actor.region_id)
     else:
         rows = await Meeting.objects().where(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from casetafel import clock, db
-from casetafel.access.policy import Actor, Role
+from casetafel.access.policy import Actor
 from casetafel.errors import Forbidden, ValidationFailed
 from casetafel.meetings.agenda_common import (
     MAX_TEXT,
@@ -98,7 +98,7 @@ async def referral_targets(
 
 
 def may_refer(actor: Actor, region_id: int) -> bool:
-    return actor.role is Role.COORDINATOR and actor.region_id == region_id
+    return actor.may("meeting.refer") and actor.region_id == region_id
 
 
 async def refer_to_next(

@@ -31,6 +31,7 @@ from casetafel.meetings.forms import (
 from casetafel.meetings.messages import when
 from casetafel.meetings.slots import SlotSearch
 from casetafel.meetings.web import context
+from casetafel.web.auth import PUBLIC, permission
 from casetafel.web.deps import CurrentActor
 from casetafel.web.pages import page
 
@@ -48,9 +49,10 @@ LABELS = {
 
 
 class MeetingViews(Controller):
+    opt = permission("meeting.plan")
     include_in_schema = False
 
-    @get("/overleggen", name="meetings")
+    @get("/overleggen", name="meetings", opt=permission("meeting.attend"))
     async def list_meetings(self, request: Req, actor: CurrentActor) -> Template:
         ctx = context(request)
         rows = await queries.list_meetings(actor, ctx)
@@ -120,7 +122,7 @@ class MeetingViews(Controller):
         flash = "gepland-buiten-werktijd" if result.warnings else "gepland"
         return Redirect(f"/overleggen/{result.meeting_id}?melding={flash}")
 
-    @get("/overleggen/{meeting_id:int}", name="meeting")
+    @get("/overleggen/{meeting_id:int}", name="meeting", opt=permission("meeting.attend"))
     async def detail(
         self, request: Req, actor: CurrentActor, meeting_id: FromPath[int]
     ) -> Template:
@@ -236,7 +238,7 @@ class MeetingViews(Controller):
             request, actor, meeting_id, prefix, posted, change, "bijeenkomst-gewijzigd"
         )
 
-    @post("/overleggen/{meeting_id:int}/antwoord")
+    @post("/overleggen/{meeting_id:int}/antwoord", opt=permission("meeting.attend"))
     async def upload_reply(
         self, request: Req, actor: CurrentActor, meeting_id: FromPath[int], data: Upload
     ) -> Response[Any]:
@@ -259,6 +261,8 @@ class MeetingViews(Controller):
 
 class RsvpViews(Controller):
     """Opened from the invite without logging in: the signed link is the credential."""
+
+    opt = permission(PUBLIC)
 
     include_in_schema = False
 

@@ -11,6 +11,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from casetafel.notifications import service
+from casetafel.web.auth import SIGNED_IN, permission
 from casetafel.web.deps import CurrentActor
 from casetafel.web.pages import page
 
@@ -18,6 +19,7 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 
 
 class NotificationViews(Controller):
+    opt = permission(SIGNED_IN)
     include_in_schema = False
 
     @get("/meldingen", name="notifications")

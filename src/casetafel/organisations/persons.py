@@ -17,13 +17,12 @@ from piccolo.query.functions.string import Lower
 
 from casetafel import db
 from casetafel.access import audit
-from casetafel.access.policy import Actor, Role
+from casetafel.access.policy import Actor
 from casetafel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casetafel.organisations.models import Organisation, Person
 
 FIELDS = ("name", "email", "function", "organisation")
 MAX_LENGTHS = {"name": 200, "email": 254, "function": 200}
-MANAGERS = frozenset({Role.COORDINATOR, Role.FUNCTIONAL_ADMIN})
 
 # Any fixed number: the PostgreSQL advisory lock that serialises writes to the registry, so
 # that two people cannot register the same address at once (SQLite's IMMEDIATE transactions
@@ -69,7 +68,7 @@ class OrganisationChoice:
 
 
 def may_manage_persons(actor: Actor) -> bool:
-    return actor.role in MANAGERS
+    return actor.may("persons.manage")
 
 
 def require_person_manager(actor: Actor) -> None:
@@ -81,9 +80,9 @@ def require_person_manager(actor: Actor) -> None:
 
 def in_scope(actor: Actor, organisation: Organisation) -> bool:
     """Whether the actor manages the persons of this organisation."""
-    if actor.role is Role.FUNCTIONAL_ADMIN:
+    if actor.may("persons.manage.all"):
         return True
-    if actor.role is Role.COORDINATOR:
+    if actor.may("persons.manage"):
         own_region = actor.region_id is not None and organisation.region == actor.region_id
         return bool(organisation.national) or own_region
     return False
@@ -106,7 +105,7 @@ async def list_persons(
         query = query.where(Person.organisation == organisation_id)
     if not include_inactive:
         query = query.where(Person.active.eq(True))
-    if actor.role is Role.COORDINATOR:
+    if not actor.may("persons.manage.all"):
         query = query.where(
             Person.organisation._.national.eq(True)
             | (Person.organisation._.region == (actor.region_id or 0))

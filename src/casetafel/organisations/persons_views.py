@@ -13,6 +13,7 @@ from litestar.response import Redirect, Response, Template
 from casetafel.access.policy import Actor
 from casetafel.errors import Conflict, ValidationFailed
 from casetafel.organisations import persons
+from casetafel.web.auth import permission
 from casetafel.web.deps import CurrentActor
 from casetafel.web.pages import page
 
@@ -21,6 +22,7 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 
 
 class PersonViews(Controller):
+    opt = permission("persons.manage")
     include_in_schema = False
 
     @get("/deelnemers", name="person_list")

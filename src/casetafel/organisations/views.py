@@ -8,14 +8,16 @@ from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.response import Template
 
-from casetafel.access.policy import ROLE_LABELS, Role
+from casetafel.access.policy import role_labels
 from casetafel.accounts.models import User
 from casetafel.errors import Forbidden
+from casetafel.web.auth import permission
 from casetafel.web.deps import CurrentActor, DirectoryDep, LadderDep
 from casetafel.web.pages import page
 
 
 class AdminViews(Controller):
+    opt = permission("config.read")
     include_in_schema = False
 
     @get("/beheer", name="admin")
@@ -39,6 +41,5 @@ class AdminViews(Controller):
             directory=directory,
             ladder=ladder,
             users=users,
-            role_labels={str(k): v for k, v in ROLE_LABELS.items()},
-            roles=list(Role),
+            role_labels=role_labels(),
         )

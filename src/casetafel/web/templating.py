@@ -11,20 +11,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from casetafel import clock
+from casetafel.access.policy import current as current_policy
 from casetafel.cases import vocabulary
-
-PACKAGE = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [
-    PACKAGE / "web" / "templates",
-    PACKAGE / "cases" / "templates",
-    PACKAGE / "accounts" / "templates",
-    PACKAGE / "access" / "templates",
-    PACKAGE / "organisations" / "templates",
-    PACKAGE / "escalation" / "templates",
-    PACKAGE / "notifications" / "templates",
-    PACKAGE / "mail" / "templates",
-    PACKAGE / "meetings" / "templates",
-]
 
 MONTHS = [
     "januari",
@@ -58,9 +46,10 @@ def iso(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+def template_config(folders: list[Path]) -> TemplateConfig[JinjaTemplateEngine]:
+    """Jinja2 with the domains' template folders (handed over by the app factory)."""
     environment = Environment(
-        loader=FileSystemLoader([str(d) for d in TEMPLATE_DIRS if d.is_dir()]),
+        loader=FileSystemLoader([str(d) for d in folders if d.is_dir()]),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -77,6 +66,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         "BASIC_CONDITION_LABELS": vocabulary.BASIC_CONDITION_LABELS,
         "STATUSES": vocabulary.STATUSES,
         "OUTCOMES": vocabulary.OUTCOMES,
+        "LEGAL_BASES": current_policy().bases,
     }
     environment.globals.update(globals_)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))

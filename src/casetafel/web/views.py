@@ -5,9 +5,11 @@ from __future__ import annotations
 from litestar import Controller, get
 
 from casetafel import db
+from casetafel.web.auth import PUBLIC, permission
 
 
 class WebViews(Controller):
+    opt = permission(PUBLIC)
     include_in_schema = False
 
     @get("/healthz")
