@@ -267,7 +267,7 @@ def install_sections(meetings: MeetingsConfig, escalation: EscalationConfig) -> 
                 "targets": await referrals.referral_targets(actor, case.region_id, meetings)
                 if is_open
                 else [],
-                "upcoming": await agenda.upcoming_items(case.id),
+                "upcoming": await agenda.upcoming_items(actor, case.id, ladder),
                 "can_plan": is_open and actor.role is Role.COORDINATOR,
                 "form": form,
             },

@@ -13,6 +13,7 @@ from casetafel.access.policy import Actor, Role
 from casetafel.cases import service as cases
 from casetafel.meetings.access import may_manage, meeting_for
 from casetafel.meetings.context import MeetingContext
+from casetafel.meetings.disclosure import PLACEHOLDER, disclosed_to
 from casetafel.meetings.models import Attendee, Meeting, Occurrence, OccurrenceReply
 from casetafel.meetings.recurrence import OccurrenceTime, Override, occurrences
 from casetafel.meetings.service import AttendeeChoice
@@ -38,7 +39,8 @@ class MeetingRow:
 
 async def list_meetings(actor: Actor, ctx: MeetingContext) -> list[MeetingRow]:
     """Meetings with an occurrence ahead: the region's for the coordinator, the ones they
-    attend for everybody else. No case data, so no audit event."""
+    attend for everybody else; a meeting with a case the actor may not see under the
+    placeholder title. No case data, so no audit event."""
     now = clock.now()
     if actor.role is Role.COORDINATOR and actor.region_id is not None:
         rows = await Meeting.objects().where(Meeting.region == actor.region_id)
@@ -50,6 +52,7 @@ async def list_meetings(actor: Actor, ctx: MeetingContext) -> list[MeetingRow]:
                 )
             )
         )
+    disclosed = await disclosed_to(actor, [m.id for m in rows], ctx.escalation.ladder)
     found: list[MeetingRow] = []
     for meeting in rows:
         upcoming = await upcoming_occurrences(meeting, now, count=1)
@@ -58,7 +61,7 @@ async def list_meetings(actor: Actor, ctx: MeetingContext) -> list[MeetingRow]:
             found.append(
                 MeetingRow(
                     meeting.id,
-                    meeting.title,
+                    meeting.title if meeting.id in disclosed else PLACEHOLDER,
                     meeting.kind,
                     first.start_at,
                     first.end_at,
@@ -112,10 +115,29 @@ class MeetingPage:
     occurrences: list[OccurrenceTime]
     occurrence_answers: dict[tuple[int, datetime], str]
     can_manage: bool
+    # False when the reader may not see every case on the agenda: then the page shows the
+    # placeholder title, no place or video link, and no attendee's comment (free text).
+    disclosed: bool
+
+    @property
+    def title(self) -> str:
+        return str(self.meeting.title) if self.disclosed else PLACEHOLDER
+
+    @property
+    def location(self) -> str:
+        return str(self.meeting.location) if self.disclosed else ""
+
+    @property
+    def video_url(self) -> str:
+        return str(self.meeting.video_url) if self.disclosed else ""
 
 
 async def meeting_page(actor: Actor, meeting_id: int, ctx: MeetingContext) -> MeetingPage:
     meeting = await meeting_for(actor, meeting_id)
+    can_manage = may_manage(actor, meeting)
+    disclosed = can_manage or meeting.id in await disclosed_to(
+        actor, [meeting.id], ctx.escalation.ladder
+    )
     rows = (
         await Attendee.objects()
         .where((Attendee.meeting == meeting.id) & Attendee.removed_at.is_null())
@@ -134,7 +156,7 @@ async def meeting_page(actor: Actor, meeting_id: int, ctx: MeetingContext) -> Me
                 row.email,
                 row.role,
                 row.partstat,
-                row.comment,
+                row.comment if disclosed else "",
                 row.responded_at,
                 row.person is not None,
             )
@@ -146,7 +168,8 @@ async def meeting_page(actor: Actor, meeting_id: int, ctx: MeetingContext) -> Me
         occurrence_answers={
             (a["attendee"], _instant(a["recurrence_id"])): a["partstat"] for a in answers
         },
-        can_manage=may_manage(actor, meeting),
+        can_manage=can_manage,
+        disclosed=disclosed,
     )
 
 
