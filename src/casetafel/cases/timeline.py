@@ -1,4 +1,12 @@
-"""The case timeline: written with every change, rendered per reader."""
+"""The case timeline: written with every change, rendered per reader.
+
+A reader sees only what their sensitivity classes allow: the lines of a change per field, and
+for an update the summary too, made at read time from the changed fields in the details (the
+stored "Gewijzigd: <labels>" would name fields the reader may not see). An update of hidden
+fields only still shows, neutrally: that the case changed is process information (its version
+and date of change show anyway), and an entry that vanishes would make the timeline lie about
+who acted when.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,12 @@ from casetafel.cases.fields import FIELD_CLASSES, FIELD_LABELS
 from casetafel.cases.models import TimelineEvent
 from casetafel.cases.presentation import HIDDEN, display
 from casetafel.organisations.service import Directory
+
+UPDATED = "updated"
+HIDDEN_CHANGE = "Gewijzigd: gegevens die u niet mag inzien"
+# Events whose summary itself tells something of one class (a rule that set a housing
+# condition speaks of the basisvoorwaarden).
+SUMMARY_CLASSES = {"rule.housing_condition": Sensitivity.BASIC_CONDITIONS}
 
 
 @dataclass(frozen=True)
@@ -71,21 +85,28 @@ def _entry(
     row: dict[str, Any], visible: frozenset[Sensitivity], directory: Directory
 ) -> TimelineEntry:
     details = json.loads(row["details"]) if isinstance(row["details"], str) else row["details"]
-    lines = []
-    for change in details.get("changes", []):
-        field = change["field"]
-        if FIELD_CLASSES.get(field) not in visible:
-            continue
-        lines.append(_describe(field, change["old"], change["new"], directory))
+    changes = [c for c in details.get("changes", []) if FIELD_CLASSES.get(c["field"]) in visible]
+    lines = [_describe(c["field"], c["old"], c["new"], directory) for c in changes]
     if details.get("casework") and Sensitivity.CASEWORK in visible:
         lines.append(details["casework"])
     return TimelineEntry(
         at=row["at"],
         kind=row["kind"],
         actor_name=row["actor.display_name"] or "casetafel",
-        summary=row["summary"],
+        summary=_summary(row["kind"], row["summary"], changes, visible),
         lines=tuple(lines),
     )
+
+
+def _summary(
+    kind: str, stored: str, visible_changes: list[dict[str, Any]], visible: frozenset[Sensitivity]
+) -> str:
+    if kind == UPDATED:
+        labels = [FIELD_LABELS.get(c["field"], c["field"]) for c in visible_changes]
+        return f"Gewijzigd: {', '.join(labels)}" if labels else HIDDEN_CHANGE
+    if kind in SUMMARY_CLASSES and SUMMARY_CLASSES[kind] not in visible:
+        return HIDDEN_CHANGE
+    return stored
 
 
 def _describe(field: str, old: Any, new: Any, directory: Directory) -> str:

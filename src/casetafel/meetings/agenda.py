@@ -45,6 +45,7 @@ from casetafel.meetings.agenda_common import (
     where,
 )
 from casetafel.meetings.context import MeetingContext
+from casetafel.meetings.disclosure import PLACEHOLDER, disclosed_to
 from casetafel.meetings.models import Action, AgendaItem, Decision, Meeting
 from casetafel.meetings.recurrence import is_occurrence
 
@@ -261,22 +262,25 @@ class UpcomingItem:
     end_at: datetime
 
 
-async def upcoming_items(case_id: int) -> list[UpcomingItem]:
+async def upcoming_items(actor: Actor, case_id: int, ladder: Ladder) -> list[UpcomingItem]:
     """The meetings ahead (not cancelled) with this case on their agenda, for a case page
-    whose reader the caller has checked."""
+    whose reader the caller has checked; a meeting with another case the reader may not see
+    under the placeholder title."""
     rows = await db.fetch(
         "SELECT i.meeting, i.occurrence_at, m.title, m.start_at, m.end_at, m.status"
         ' FROM agenda_item i JOIN meeting m ON m.id = i.meeting WHERE i."case" = {}',
         case_id,
     )
     now = clock.now()
+    disclosed = await disclosed_to(actor, [row["meeting"] for row in rows], ladder)
     found: list[UpcomingItem] = []
     for row in rows:
         at = instant(row["occurrence_at"]) if row["occurrence_at"] else None
         start, end = instant(row["start_at"]), instant(row["end_at"])
         held = await actual_time(row["meeting"], start, end, at)
         if row["status"] != "cancelled" and held.status != "cancelled" and held.end_at > now:
-            found.append(UpcomingItem(row["meeting"], at, row["title"], held.start_at, held.end_at))
+            title = row["title"] if row["meeting"] in disclosed else PLACEHOLDER
+            found.append(UpcomingItem(row["meeting"], at, title, held.start_at, held.end_at))
     return sorted(found, key=lambda item: item.start_at)
 
 

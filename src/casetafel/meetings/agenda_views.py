@@ -269,7 +269,7 @@ def install_sections(meetings: MeetingsConfig, escalation: EscalationConfig) -> 
                 "targets": await referrals.referral_targets(actor, case.region_id, meetings)
                 if is_open
                 else [],
-                "upcoming": await agenda.upcoming_items(case.id),
+                "upcoming": await agenda.upcoming_items(actor, case.id, ladder),
                 "can_plan": is_open and actor.may("meeting.plan"),
                 "form": form,
             },

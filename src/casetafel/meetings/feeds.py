@@ -5,7 +5,8 @@ The token is the credential, so only its hash is stored and it is shown once; re
 revoked_at. A user manages their own feeds; the coordinator those of the persons of their
 region (who cannot log in). Creating and revoking are audited. Fetching a feed is not: it
 holds no personal data, only titles (checked at planning not to name a subject), case
-references, places and a link; no ATTENDEE lines (RFC 5546 3.2.1).
+references, places and a link; no ATTENDEE lines (RFC 5546 3.2.1). A meeting with a case
+the owner may not see shows only its times, under a neutral title (disclosure.py).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from casetafel import clock, db
 from casetafel.access import audit
 from casetafel.access.policy import Actor
 from casetafel.accounts.models import User
+from casetafel.accounts.service import actor_for
 from casetafel.errors import Conflict, NotFound
 from casetafel.invites import calendar as ical
 from casetafel.invites.tokens import feed_token_hash, new_feed_token
 from casetafel.meetings.access import require_planner
 from casetafel.meetings.context import MeetingContext
+from casetafel.meetings.disclosure import PLACEHOLDER, disclosed_to, disclosed_to_person
 from casetafel.meetings.messages import rsvp_token
 from casetafel.meetings.models import Attendee, FeedToken, Meeting, Occurrence
 from casetafel.meetings.recurrence import Override, occurrences
@@ -176,6 +179,7 @@ async def feed_calendar(token: str, ctx: MeetingContext) -> bytes | None:
     meetings = await _meetings(list(attendance), now - PAST, now + AHEAD)
     overrides = await _overrides([m.id for m in meetings if m.rrule])
     references = await _references([m.id for m in meetings])
+    disclosed = await _disclosed(owner, [m.id for m in meetings], ctx)
     events: list[ical.EventData] = []
     for meeting in meetings:
         changed = overrides.get(meeting.id, [])
@@ -184,9 +188,43 @@ async def feed_calendar(token: str, ctx: MeetingContext) -> bytes | None:
         ):
             continue
         link = _link(meeting, attendance[meeting.id], ctx)
-        description = _description(meeting, references.get(meeting.id, []), link, ctx)
-        events += _events(meeting, changed, description, link)
+        shown = (
+            _Shown(
+                meeting.title,
+                ", ".join(part for part in (meeting.location, meeting.video_url) if part),
+                _description(meeting, references.get(meeting.id, []), link, ctx),
+            )
+            if meeting.id in disclosed
+            else _Shown(PLACEHOLDER, "", _neutral(link))
+        )
+        events += _events(meeting, changed, shown, link)
     return ical.publish(events)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What a feed shows of a meeting besides its times."""
+
+    summary: str
+    location: str
+    description: str
+
+
+async def _disclosed(owner: FeedOwner, meeting_ids: list[int], ctx: MeetingContext) -> set[int]:
+    """The owner's meetings whose title, place and case references they may see."""
+    if owner.person_id is not None:
+        return await disclosed_to_person(owner.person_id, meeting_ids)
+    user = await User.objects().where(User.id == owner.user_id).first()
+    if user is None:
+        return set()
+    return await disclosed_to(await actor_for(user), meeting_ids, ctx.escalation.ladder)
+
+
+def _neutral(link: str) -> str:
+    return (
+        "Op de agenda staat een casus waartoe u geen toegang heeft; daarom staan hier alleen"
+        f" de tijden.\nAntwoord: {link}\nDeze agenda bevat bewust geen persoonsgegevens."
+    )
 
 
 async def _owner(token: str) -> FeedOwner | None:
@@ -277,7 +315,7 @@ def _description(meeting: Meeting, references: list[str], link: str, ctx: Meetin
 
 
 def _events(
-    meeting: Meeting, overrides: Iterable[Override], description: str, link: str
+    meeting: Meeting, overrides: Iterable[Override], shown: _Shown, link: str
 ) -> list[ical.EventData]:
     """The meeting; for a series its RRULE, EXDATEs for cancelled occurrences and an event
     per moved one. A cancelled meeting is one event with STATUS:CANCELLED."""
@@ -288,9 +326,9 @@ def _events(
         sequence=meeting.sequence,
         start=meeting.start_at,
         end=meeting.end_at,
-        summary=meeting.title,
-        description=description,
-        location=", ".join(part for part in (meeting.location, meeting.video_url) if part),
+        summary=shown.summary,
+        description=shown.description,
+        location=shown.location,
         url=link,
         organizer=ical.Party(meeting.organizer_email, meeting.organizer_name),
         attendees=(),

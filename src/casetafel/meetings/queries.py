@@ -3,6 +3,7 @@ form's defaults for a case, and the busy time of attendees for the slot finder."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,14 +13,17 @@ from casetafel.access.policy import Actor
 from casetafel.cases import service as cases
 from casetafel.meetings.access import may_manage, meeting_for
 from casetafel.meetings.context import MeetingContext
+from casetafel.meetings.disclosure import PLACEHOLDER, disclosed_to
 from casetafel.meetings.models import Attendee, Meeting, Occurrence, OccurrenceReply
 from casetafel.meetings.recurrence import OccurrenceTime, Override, occurrences
 from casetafel.meetings.service import AttendeeChoice
 from casetafel.meetings.slots import Busy
+from casetafel.meetings.suggestions import suggested_organisations
 
 UPCOMING_WEEKS = 10
 USER_COLUMN = 'a."user"'
 DEFAULT_WINDOW_WORKING_DAYS = 10
+CHAIR = "u plant het overleg en zit het voor"
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,8 @@ class MeetingRow:
 
 async def list_meetings(actor: Actor, ctx: MeetingContext) -> list[MeetingRow]:
     """Meetings with an occurrence ahead: the region's for the coordinator, the ones they
-    attend for everybody else. No case data, so no audit event."""
+    attend for everybody else; a meeting with a case the actor may not see under the
+    placeholder title. No case data, so no audit event."""
     now = clock.now()
     if actor.may("meeting.plan") and actor.region_id is not None:
         rows = await Meeting.objects().where(Meeting.region == actor.region_id)
@@ -47,6 +52,7 @@ async def list_meetings(actor: Actor, ctx: MeetingContext) -> list[MeetingRow]:
                 )
             )
         )
+    disclosed = await disclosed_to(actor, [m.id for m in rows], ctx.escalation.ladder)
     found: list[MeetingRow] = []
     for meeting in rows:
         upcoming = await upcoming_occurrences(meeting, now, count=1)
@@ -55,7 +61,7 @@ async def list_meetings(actor: Actor, ctx: MeetingContext) -> list[MeetingRow]:
             found.append(
                 MeetingRow(
                     meeting.id,
-                    meeting.title,
+                    meeting.title if meeting.id in disclosed else PLACEHOLDER,
                     meeting.kind,
                     first.start_at,
                     first.end_at,
@@ -109,10 +115,29 @@ class MeetingPage:
     occurrences: list[OccurrenceTime]
     occurrence_answers: dict[tuple[int, datetime], str]
     can_manage: bool
+    # False when the reader may not see every case on the agenda: then the page shows the
+    # placeholder title, no place or video link, and no attendee's comment (free text).
+    disclosed: bool
+
+    @property
+    def title(self) -> str:
+        return str(self.meeting.title) if self.disclosed else PLACEHOLDER
+
+    @property
+    def location(self) -> str:
+        return str(self.meeting.location) if self.disclosed else ""
+
+    @property
+    def video_url(self) -> str:
+        return str(self.meeting.video_url) if self.disclosed else ""
 
 
 async def meeting_page(actor: Actor, meeting_id: int, ctx: MeetingContext) -> MeetingPage:
     meeting = await meeting_for(actor, meeting_id)
+    can_manage = may_manage(actor, meeting)
+    disclosed = can_manage or meeting.id in await disclosed_to(
+        actor, [meeting.id], ctx.escalation.ladder
+    )
     rows = (
         await Attendee.objects()
         .where((Attendee.meeting == meeting.id) & Attendee.removed_at.is_null())
@@ -131,7 +156,7 @@ async def meeting_page(actor: Actor, meeting_id: int, ctx: MeetingContext) -> Me
                 row.email,
                 row.role,
                 row.partstat,
-                row.comment,
+                row.comment if disclosed else "",
                 row.responded_at,
                 row.person is not None,
             )
@@ -143,7 +168,8 @@ async def meeting_page(actor: Actor, meeting_id: int, ctx: MeetingContext) -> Me
         occurrence_answers={
             (a["attendee"], _instant(a["recurrence_id"])): a["partstat"] for a in answers
         },
-        can_manage=may_manage(actor, meeting),
+        can_manage=can_manage,
+        disclosed=disclosed,
     )
 
 
@@ -156,6 +182,7 @@ class Candidate:
     email: str
     organisation: str
     suggested_role: str | None  # pre-selected for this case, or None
+    reasons: tuple[str, ...] = ()  # why it is pre-selected, in Dutch
 
 
 @dataclass(frozen=True)
@@ -169,14 +196,15 @@ class PlanDefaults:
 
 async def plan_defaults(actor: Actor, reference: str | None, ctx: MeetingContext) -> PlanDefaults:
     """For a case: the level's meeting kind, a title by reference, the level's conference
-    deadline as the end of the search window, and its partners suggested as attendees."""
+    deadline as the end of the search window, and as attendees the organisations taking
+    part in the case and the owners of its level, each with the reason (suggestions.py)."""
     now = clock.now()
     default_end = clock.end_of_working_day(
         clock.add_working_days(clock.today(), DEFAULT_WINDOW_WORKING_DAYS)
     )
     if reference is None:
         kind = next((k.key for k in ctx.meetings.kinds if k.standing), ctx.meetings.kinds[0].key)
-        return PlanDefaults(kind, "", None, default_end, await candidates(actor, set(), ctx))
+        return PlanDefaults(kind, "", None, default_end, await candidates(actor, {}, ctx))
     case = await cases.visible_case(actor, reference, ctx.directory, ctx.escalation.ladder)
     level = ctx.escalation.ladder.get(case.level)
     kind = level.meeting_kind if level else ctx.meetings.kinds[0].key
@@ -191,21 +219,22 @@ async def plan_defaults(actor: Actor, reference: str | None, ctx: MeetingContext
     participants = await db.fetch(
         'SELECT organisation FROM case_participant WHERE "case" = {}', case.id
     )
-    organisations = {int(row["organisation"]) for row in participants}
-    organisations |= {
-        o.id
-        for o in ctx.directory.organisations.values()
-        if o.municipality in (case.home_municipality, case.receiving_municipality)
-    }
+    suggested = suggested_organisations(
+        case,
+        {int(row["organisation"]) for row in participants},
+        level,
+        ctx.directory.organisations.values(),
+    )
     title = f"{ctx.meetings.name(kind)} {case.reference}"
-    found = await candidates(actor, organisations, ctx)
+    found = await candidates(actor, suggested, ctx)
     return PlanDefaults(kind, title, case.level, window_end, found)
 
 
 async def candidates(
-    actor: Actor, suggested_organisations: set[int], ctx: MeetingContext
+    actor: Actor, suggested: Mapping[int, tuple[str, ...]], ctx: MeetingContext
 ) -> list[Candidate]:
-    """Active users and persons of the region's (and national) organisations."""
+    """Active users and persons of the region's (and national) organisations; the actor as
+    chair and those of the suggested organisations as required, with the reasons."""
     region = actor.region_id
     users = await db.fetch(
         "SELECT u.id, u.display_name, u.email, u.role, o.id AS organisation, o.name AS org_name"
@@ -232,9 +261,7 @@ async def candidates(
             row["display_name"],
             row["email"],
             row["org_name"],
-            "chair"
-            if row["id"] == actor.user_id
-            else ("required" if row["organisation"] in suggested_organisations else None),
+            *_suggestion(suggested.get(row["organisation"], ()), row["id"] == actor.user_id),
         )
         for row in users
     ]
@@ -244,11 +271,18 @@ async def candidates(
             row["name"],
             row["email"],
             row["org_name"],
-            "required" if row["organisation"] in suggested_organisations else None,
+            *_suggestion(suggested.get(row["organisation"], ()), False),
         )
         for row in persons
     ]
     return found
+
+
+def _suggestion(reasons: tuple[str, ...], planner: bool) -> tuple[str | None, tuple[str, ...]]:
+    """The pre-selected role and its reasons: the planner chairs, a suggested one attends."""
+    if planner:
+        return "chair", (CHAIR, *reasons)
+    return ("required", reasons) if reasons else (None, ())
 
 
 def choice_of(key: str, role: str) -> AttendeeChoice | None:

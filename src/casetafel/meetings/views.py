@@ -326,7 +326,7 @@ async def _meeting_page(
         else [None]
     )
     agendas = [await agenda.agenda_for(actor, data.meeting, slot, ctx) for slot in slots]
-    candidates = await queries.candidates(actor, set(), ctx) if data.can_manage else []
+    candidates = await queries.candidates(actor, {}, ctx) if data.can_manage else []
     errors = failure.errors if isinstance(failure, ValidationFailed) else {}
     status = failure.status_code if failure else 200
     return page(
