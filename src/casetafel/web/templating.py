@@ -12,6 +12,7 @@ from litestar.template.config import TemplateConfig
 
 from casetafel import clock
 from casetafel.cases import vocabulary
+from casetafel.cases.fields import FIELD_LABELS
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
@@ -77,6 +78,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         "BASIC_CONDITION_LABELS": vocabulary.BASIC_CONDITION_LABELS,
         "STATUSES": vocabulary.STATUSES,
         "OUTCOMES": vocabulary.OUTCOMES,
+        "FIELD_LABELS": FIELD_LABELS,
     }
     environment.globals.update(globals_)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
