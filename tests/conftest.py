@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -130,10 +131,46 @@ async def migrated(settings: Settings) -> AsyncIterator[None]:
 async def clean(migrated: None) -> AsyncIterator[None]:
     """Every test starts with master data only."""
     for table in TABLES:
-        await db.fetch(f"DELETE FROM {table}")
+        if table == "audit_event":
+            await clear_audit_log()
+        else:
+            await db.fetch(f"DELETE FROM {table}")
     clock.set_clock(None)
     yield
     clock.set_clock(None)
+
+
+async def clear_audit_log() -> None:
+    """The trigger refuses DELETE on audit_event; TRUNCATE fires no row trigger."""
+    if ENGINE == "sqlite":
+        async with audit_log_unguarded():
+            await db.fetch("DELETE FROM audit_event")
+    else:
+        await db.fetch("TRUNCATE audit_event")
+
+
+@asynccontextmanager
+async def audit_log_unguarded() -> AsyncIterator[None]:
+    """Lift the triggers that keep audit_event append-only, as a database administrator
+    could: for tests that tamper with the log, or empty it."""
+    if ENGINE == "sqlite":
+        triggers = await db.fetch(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+            " AND tbl_name = 'audit_event'"
+        )
+        for trigger in triggers:
+            await db.fetch(f"DROP TRIGGER {trigger['name']}")
+        try:
+            yield
+        finally:
+            for trigger in triggers:
+                await db.fetch(trigger["sql"])
+        return
+    await db.fetch("ALTER TABLE audit_event DISABLE TRIGGER USER")
+    try:
+        yield
+    finally:
+        await db.fetch("ALTER TABLE audit_event ENABLE TRIGGER USER")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The casetafel command: serve, migrate, demo, check-config, users and tokens, audit verify."""
+"""The casetafel command: serve, migrate, demo, check-config, users and tokens, audit tools."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from casetafel.settings import Settings, SettingsError, load_settings
@@ -125,6 +126,15 @@ def _parser() -> argparse.ArgumentParser:
         "--head", default=None, help="a head printed by an earlier verify, as SEQ:HASH"
     )
     verify.set_defaults(handler=_run(_audit_verify))
+    head = audit_commands.add_parser(
+        "head",
+        help="verify the chain and write its head to a file kept outside the database",
+        description="Verify the hash chain and write its head (SEQ:HASH) to FILE, for "
+        "safekeeping outside the database. A head already in FILE is checked first: the "
+        "chain must still contain it.",
+    )
+    head.add_argument("--output", required=True, metavar="FILE", help="where to keep the head")
+    head.set_defaults(handler=_run(_audit_head))
 
     sweep = commands.add_parser(
         "sweep", help="act once on every escalation deadline that is due (for cron)"
@@ -376,6 +386,36 @@ async def _audit_verify(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     print(f"audit log BROKEN after {result.checked} events: {result.problem}", file=sys.stderr)
     return 1
+
+
+async def _audit_head(settings: Settings, args: argparse.Namespace) -> int:
+    from casetafel.access.audit import Head, verify
+
+    target = Path(args.output)
+    try:
+        text = _read_if_present(target)
+        kept = Head.parse(text) if text is not None else None
+    except (OSError, ValueError) as problem:
+        print(f"casetafel audit head: {target}: {problem}", file=sys.stderr)
+        return 2
+    result = await verify(known_head=kept)
+    if not result.ok:
+        print(f"audit log BROKEN after {result.checked} events: {result.problem}", file=sys.stderr)
+        return 1
+    if result.head is None:
+        print("casetafel audit head: the audit log is empty, there is no head", file=sys.stderr)
+        return 1
+    _keep_head(target, str(result.head))
+    print(f"audit log intact: {result.checked} events checked; head {result.head} in {target}")
+    return 0
+
+
+def _read_if_present(path: Path) -> str | None:
+    return path.read_text() if path.exists() else None
+
+
+def _keep_head(path: Path, head: str) -> None:
+    path.write_text(f"{head}\n")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:

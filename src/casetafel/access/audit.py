@@ -1,7 +1,9 @@
 """The audit log: append-only and hash-chained.
 
 Every service that reads personal data or changes anything calls `record` inside its own
-transaction, so the event and the change commit together or not at all.
+transaction, so the event and the change commit together or not at all. An event holds who,
+what, which case, when, on what basis and for what purpose, never the content: `details`
+names things (changed fields, ids, references), it never holds their values.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from casetafel import clock, db
 from casetafel.access.models import AuditEvent
 from casetafel.access.policy import Actor, legal_basis
+from casetafel.access.vocabulary import default_purpose
 
 GENESIS = "0" * 64
 # Any fixed number: the PostgreSQL advisory lock that serialises appends to the chain.
@@ -32,6 +35,7 @@ async def record(
     case_reference: str = "",
     details: dict[str, Any] | None = None,
     basis: str | None = None,
+    purpose: str = "",
 ) -> None:
     """Append one event. Must run inside db.transaction()."""
     if not db.is_sqlite():
@@ -54,6 +58,8 @@ async def record(
         case_id=case_id,
         case_reference=case_reference,
         legal_basis=basis if basis is not None else (legal_basis(actor) if actor else ""),
+        organisation=actor.organisation_name if actor else "",
+        purpose=purpose or default_purpose(action),
         request_id=request_id.get(),
         details=_canonical(details or {}),
         prev_hash=prev_hash,
@@ -150,6 +156,9 @@ def _content(event: AuditEvent) -> str:
         _canonical(json.loads(event.details) if isinstance(event.details, str) else event.details),
         event.prev_hash,
     ]
+    # Events written before these columns existed have them empty and keep their old hash.
+    if event.organisation or event.purpose:
+        fields += [event.organisation, event.purpose]
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -9,7 +9,8 @@ class AuditEvent(Table, tablename="audit_event"):
 
     `seq` is the position in the chain; `hash` covers this row's content and the previous
     row's hash, so an edited, inserted or deleted row breaks the chain from there on.
-    Holds no personal data of a subject itself: values of identity fields are fingerprinted.
+    Holds no case content: who (user, role, organisation), what (action, and for a change
+    only the names of the changed fields), which case, when, on what basis, for what purpose.
     """
 
     if TYPE_CHECKING:  # Piccolo adds this primary key itself
@@ -24,6 +25,8 @@ class AuditEvent(Table, tablename="audit_event"):
     case_id = Integer(null=True, default=None, index=True)
     case_reference = Varchar(length=20, default="")
     legal_basis = Varchar(length=200, default="")
+    organisation = Varchar(length=200, default="")
+    purpose = Varchar(length=100, default="")
     request_id = Varchar(length=40, default="")
     details = JSON(default="{}")
     prev_hash = Varchar(length=64)

@@ -127,7 +127,7 @@ async def create_case(
             "case.create",
             case_id=case.id,
             case_reference=reference,
-            details={"changes": changes},
+            details=audit_fields(changes),
         )
         await events.publish(events.CaseEvent("created", case.id, actor, tuple(changes)))
     return await get_case(actor, reference, directory, ladder, log_read=False)
@@ -242,7 +242,6 @@ async def close_case(
             "case.close",
             case_id=case.id,
             case_reference=case.reference,
-            details={"outcome": outcome},
         )
         await events.publish(events.CaseEvent("closed", case.id, actor))
     return await get_case(actor, reference, directory, ladder, log_read=False)
@@ -494,9 +493,14 @@ async def _apply(
         "case.update",
         case_id=case.id,
         case_reference=case.reference,
-        details={"changes": diff},
+        details=audit_fields(diff),
     )
     await events.publish(events.CaseEvent("updated", case.id, actor, tuple(diff)))
+
+
+def audit_fields(changes: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """What the audit log keeps of a change: the names of the fields, never their values."""
+    return {"fields": [change["field"] for change in changes]}
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:

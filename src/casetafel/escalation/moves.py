@@ -97,7 +97,6 @@ async def apply(
             "from": state.level,
             "to": move.to_level,
             "trigger": move.trigger,
-            "obstacle": move.obstacle,
         },
         basis=None if actor else RULE_BASIS,
     )
@@ -273,7 +272,7 @@ async def progress_made(
         "case.progress",
         case_id=state.id,
         case_reference=state.reference,
-        details={"held_on": held_on.isoformat(), "decision": bool(decision)},
+        details={"decision": bool(decision)},
     )
     await cases.touch(state.id, now)
 

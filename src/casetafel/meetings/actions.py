@@ -98,7 +98,7 @@ async def add_action(
         summary = f"Actie afgesproken voor {owner}, uiterlijk {due_date:%d-%m-%Y}"
         summary += f" ({await where(meeting, item)})"
         await timeline.add(case.id, "action.added", summary, actor, casework=description.strip())
-        await audit_item(actor, "action.add", case, item, due_date=due_date.isoformat())
+        await audit_item(actor, "action.add", case, item)
     return ItemRef(meeting.id, item.occurrence_at, case.reference)
 
 

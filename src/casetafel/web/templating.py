@@ -13,6 +13,7 @@ from litestar.template.config import TemplateConfig
 from casetafel import clock
 from casetafel.access.policy import current as current_policy
 from casetafel.cases import vocabulary
+from casetafel.cases.fields import FIELD_LABELS
 
 MONTHS = [
     "januari",
@@ -67,6 +68,7 @@ def template_config(folders: list[Path]) -> TemplateConfig[JinjaTemplateEngine]:
         "STATUSES": vocabulary.STATUSES,
         "OUTCOMES": vocabulary.OUTCOMES,
         "LEGAL_BASES": current_policy().bases,
+        "FIELD_LABELS": FIELD_LABELS,
     }
     environment.globals.update(globals_)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
