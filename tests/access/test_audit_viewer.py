@@ -129,8 +129,9 @@ async def test_csv_export_has_the_filtered_events_as_the_page_names_them(
     assert police["actie"] == "Casus ingezien"
     assert police["rol"] == "Ketenpartner"
     assert police["organisatie"] == "Politie Eenheid Noord-Holland"
-    assert police["grondslag"] == "art. 18b Pbw; Wgs"
-    assert police["doel"] == "casusbehandeling"
+    # The police take part in this sex-offence case on art. 18b Pbw, for its purpose.
+    assert police["grondslag"] == "art. 18b Pbw"
+    assert police["doel"] == "risico op een ernstig gewelds- of zedendelict beperken"
     assert "+01:00" in police["tijd"] or "+02:00" in police["tijd"]
     assert rows[-1]["actie"] == "Auditlog geëxporteerd"
 

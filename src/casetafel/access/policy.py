@@ -219,11 +219,18 @@ class Actor:
 
     def legal_basis(self, participation_basis: str | None = None) -> str:
         """The label of the basis this actor processes on, for the audit log and pages."""
+        return "; ".join(basis.label for basis in self._bases(participation_basis))
+
+    def legal_purpose(self, participation_basis: str | None = None) -> str:
+        """The purpose of that processing, for the audit log."""
+        return "; ".join(basis.purpose for basis in self._bases(participation_basis))
+
+    def _bases(self, participation_basis: str | None) -> list[Basis]:
         bases = current().bases
         if self.scope is Scope.PARTICIPANT:
             found = bases.get(participation_basis or "")
-            return found.label if found else ""
-        return "; ".join(bases[g.basis].label for g in self.grants())
+            return [found] if found else []
+        return [bases[g.basis] for g in self.grants()]
 
 
 def _union(grants: Iterable[Grant]) -> frozenset[Sensitivity]:

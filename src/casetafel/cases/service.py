@@ -57,6 +57,7 @@ class CaseView:
     visible: frozenset[Sensitivity]
     # Why the actor sees what it sees: the label of its legal basis ("art. 18b Pbw").
     access_basis: str = ""
+    access_purpose: str = ""
     participations: list[Participation] = field(default_factory=list)
     timeline: list[timeline.TimelineEntry] = field(default_factory=list)
 
@@ -157,6 +158,7 @@ async def get_case(
                 case_reference=case.reference,
                 details={"classes": sorted(view.visible)},
                 basis=view.access_basis,
+                purpose=view.access_purpose,
             )
     return view
 
@@ -406,6 +408,7 @@ def _view(
         values={k: v for k, v in values.items() if FIELD_CLASSES[k] in visible},
         visible=visible,
         access_basis=actor.legal_basis(basis),
+        access_purpose=actor.legal_purpose(basis),
         participations=participants,
     )
 
