@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_sweep.py --engine both --cases 300000
 	$(BIN)/python bench/bench_slots.py
 	$(BIN)/python bench/bench_invites.py
+	$(BIN)/python bench/bench_policy.py --engine both --cases 300000 --events 1000000
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

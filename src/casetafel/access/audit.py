@@ -57,9 +57,10 @@ async def record(
         action=action,
         case_id=case_id,
         case_reference=case_reference,
-        legal_basis=basis if basis is not None else (legal_basis(actor) if actor else ""),
-        organisation=actor.organisation_name if actor else "",
-        purpose=purpose or default_purpose(action),
+        # Cut to the columns' lengths: a role with several bases joins their labels.
+        legal_basis=(basis if basis is not None else (legal_basis(actor) if actor else ""))[:200],
+        organisation=actor.organisation_name[:200] if actor else "",
+        purpose=(purpose or default_purpose(action))[:100],
         request_id=request_id.get(),
         details=_canonical(details or {}),
         prev_hash=prev_hash,
