@@ -17,6 +17,7 @@ import pytest
 
 from casetafel import clock
 from casetafel.access.models import AuditEvent
+from casetafel.access.policy import Role
 from casetafel.cases import service
 from casetafel.cases.models import Case
 from tests.conftest import CAST, csrf, login, velsen_case
@@ -341,3 +342,22 @@ async def test_another_regions_coordinator_finds_nothing_of_this_region(
     # ...and Kennemerland's coordinator does not see Amsterdam's case either.
     await login(client, "coordinator")
     assert (await client.get(f"/casussen/{own.reference}")).status_code == 404
+
+
+async def test_the_receiving_municipality_sees_the_case_as_well_as_the_home_one(
+    users, directory, ladder, client
+):
+    zandvoort = await users.make("zandvoort", Role.MUNICIPALITY, "gemeente-gm0473")
+    case = await service.create_case(
+        users.actors["coordinator"],
+        velsen_case(receiving_municipality="GM0392"),
+        directory,
+        ladder,
+    )
+    for username, sees in (("velsen", True), ("haarlem", True), ("zandvoort", False)):
+        headers = await users.api_headers(username)
+        read = await client.get(f"/api/v1/cases/{case.reference}", headers=headers)
+        assert read.status_code == (200 if sees else 404), username
+        listed = (await client.get("/api/v1/cases", headers=headers)).json()["items"]
+        assert [c["reference"] for c in listed] == ([case.reference] if sees else []), username
+    assert zandvoort.municipality_id is not None

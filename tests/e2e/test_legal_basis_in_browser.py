@@ -68,7 +68,7 @@ def test_a_partner_sees_why_it_sees_a_case(
     assert page.get_by_text(
         "Zichtbaar voor Politie Eenheid Noord-Holland op grond van art. 18b Pbw."
     ).is_visible()
-    assert page.get_by_text("Zedendelinquent").is_visible()
+    assert page.get_by_text("Zedendelinquent", exact=True).is_visible()
     check_both_widths(page, "casuspagina politie")
 
     log_in(page, live_server, "e2e.woning")
