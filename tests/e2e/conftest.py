@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -117,3 +118,13 @@ def browser_page() -> Iterator[object]:
         yield page
         context.close()
         browser.close()
+
+
+def log_in(page: Any, url: str, username: str) -> None:
+    """Sign in through the real login form, ending any session the browser had."""
+    page.context.clear_cookies()
+    page.goto(f"{url}/inloggen")
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(lambda address: "/inloggen" not in address)

@@ -13,22 +13,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import _cli
+from tests.e2e.conftest import _cli, log_in
 from tests.e2e.test_case_register_in_browser import assert_accessible
 
 pytestmark = pytest.mark.e2e
 NOTE = "Bewoners van de flat willen een gesprek met de burgemeester"
 WIDTHS = {"desktop": (1280, 900), "telefoon": (390, 844)}
-
-
-def log_in(page: Any, url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{url}/inloggen")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(lambda url: "/inloggen" not in url)
 
 
 def register_case(page: Any, url: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 from tests.e2e.test_case_register_in_browser import assert_accessible
 from tests.e2e.test_plan_suggestions_in_browser import create_user
 
@@ -21,15 +21,6 @@ PARTNERS = [
     ("e2e.politie", "Piet Politie", "partner", "politie-noord-holland"),
     ("e2e.woning", "Wanda Woning", "partner", "woonwaard"),
 ]
-
-
-def log_in(page: Any, url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{url}/inloggen")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def check_both_widths(page: Any, name: str) -> None:
