@@ -86,9 +86,7 @@ async def _measure(target: Target, args: argparse.Namespace) -> list[str]:
                 "case list": lambda a=actor: _list(a, directory, ladder),
             }
             for name, read in reads.items():
-                on = await _timed(read, args.requests)
-                with _PolicyOff():
-                    off = await _timed(read, args.requests)
+                on, off = await _timed_pairs(read, args.requests)
                 ratio = statistics.median(on) / statistics.median(off)
                 lines.append(
                     f"| {name} | {role} | {_p(on)} | {_p(off)} | {ratio:.2f}"
@@ -155,15 +153,27 @@ class _PolicyOff:
         audit.record, service.may_see, queries.scope_sql = self.saved  # type: ignore[assignment]
 
 
-async def _timed(read: Callable[[], Awaitable[object]], count: int) -> list[float]:
-    for _ in range(5):
-        await read()
-    times = []
-    for _ in range(count):
-        started = time.perf_counter()
-        await read()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+async def _timed_pairs(
+    read: Callable[[], Awaitable[object]], count: int
+) -> tuple[list[float], list[float]]:
+    """Each read with the policy on, then off, in turn: a shared machine's slow moments
+    fall on both alike."""
+    on: list[float] = []
+    off: list[float] = []
+    for round_ in range(count + 5):
+        for times, switched in ((on, False), (off, True)):
+            started = time.perf_counter()
+            if switched:
+                with _PolicyOff():
+                    started = time.perf_counter()
+                    await read()
+                    elapsed = time.perf_counter() - started
+            else:
+                await read()
+                elapsed = time.perf_counter() - started
+            if round_ >= 5:  # the first rounds warm up
+                times.append(elapsed * 1000)
+    return on, off
 
 
 def _p(values: list[float]) -> str:

@@ -49,8 +49,11 @@ def _municipality_matches(actor: Actor, case: CaseLike, participants: set[int], 
 
 
 def _participant_sql(actor: Actor, alias: str, top: str) -> tuple[str, list[Any]]:
+    # EXISTS, not IN: with IN SQLite gathers every case of the organisation (a third of
+    # them, for the police) and sorts; with EXISTS it walks the list's index and stops.
     return (
-        f'{alias}.id IN (SELECT "case" FROM case_participant WHERE organisation = {{}})',
+        "EXISTS (SELECT 1 FROM case_participant scope_cp"
+        f' WHERE scope_cp."case" = {alias}.id AND scope_cp.organisation = {{}})',
         [actor.organisation_id],
     )
 
