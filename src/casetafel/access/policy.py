@@ -64,6 +64,7 @@ ACTION_TEXTS = {
     "persons.manage.all": "deelnemers van alle organisaties beheren",
     "config.read": "de configuratie inzien",
     "audit.read": "het auditlog inzien",
+    "retention.manage": "bewaartermijnen inzien en verlengen",
 }
 ACTIONS = frozenset(ACTION_TEXTS)
 # Route permissions that need no action: anyone (login, token links), any signed-in user.
