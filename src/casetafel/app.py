@@ -27,6 +27,7 @@ from casetafel.cases import sections
 from casetafel.cases.api import CaseApi
 from casetafel.cases.retention import Eraser
 from casetafel.cases.retention_views import RetentionViews
+from casetafel.cases.subject_views import SubjectOverviewViews
 from casetafel.cases.views import CaseViews
 from casetafel.cases.vocabulary import CATEGORIES
 from casetafel.escalation import jobs as escalation_jobs
@@ -95,7 +96,7 @@ DOMAINS = (
     Domain("access", pages=(AuditViews,)),
     Domain("mail", pages=(MailQueueViews,)),
     Domain("notifications", pages=(NotificationViews,)),
-    Domain("cases", pages=(CaseViews, RetentionViews), api=(CaseApi,)),
+    Domain("cases", pages=(CaseViews, RetentionViews, SubjectOverviewViews), api=(CaseApi,)),
     Domain("escalation", pages=(EscalationViews,), api=(EscalationApi,)),
     Domain(
         "meetings",

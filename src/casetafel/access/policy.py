@@ -65,6 +65,7 @@ ACTION_TEXTS = {
     "config.read": "de configuratie inzien",
     "audit.read": "het auditlog inzien",
     "retention.manage": "bewaartermijnen inzien en verlengen",
+    "subject.overview": "een overzicht maken voor een inzageverzoek van een betrokkene",
 }
 ACTIONS = frozenset(ACTION_TEXTS)
 # Route permissions that need no action: anyone (login, token links), any signed-in user.
