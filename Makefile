@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PORT ?= 8000
 
-.PHONY: run test lint typecheck test-sqlite test-postgres browser mailserver bench clean
+.PHONY: run test lint typecheck test-sqlite test-postgres browser mailserver pango poppler bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 ## run: install, migrate the embedded SQLite database, load the demo when empty,
 ## start the local mail sink and serve the web UI on http://127.0.0.1:$(PORT)
-run: $(STAMP)
+run: $(STAMP) pango
 	$(BIN)/casetafel check-config
 	$(BIN)/casetafel migrate
 	$(BIN)/casetafel demo --if-empty
@@ -27,10 +27,18 @@ run: $(STAMP)
 	CASETAFEL_DEV_MAIL_PAGE=true $(BIN)/casetafel serve --port $(PORT); kill `cat var/mail-sink.pid` 2>/dev/null; rm -f var/mail-sink.pid
 
 ## test: lint, types, and the whole suite on SQLite and on PostgreSQL (browser tests included)
-test: $(STAMP) browser mailserver lint typecheck test-sqlite test-postgres
+test: $(STAMP) browser mailserver pango poppler lint typecheck test-sqlite test-postgres
 
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# Debian's pango for weasyprint (the PDF of a subject's access request).
+pango:
+	@dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null)
+
+# pdftotext, with which the tests read the PDFs they make.
+poppler:
+	@test -x /usr/bin/pdftotext || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null)
 
 # Debian's dovecot for the IMAP tests; they start their own instance on a free port with a
 # config of their own, so a system dovecot that the package may start (143/993) is no conflict.

@@ -58,6 +58,7 @@ TABLES = [
     "deadline",
     "escalation",
     "timeline_event",
+    "retention_extension",
     "case_category",
     "case_participant",
     "case_file",

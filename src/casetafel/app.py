@@ -22,11 +22,16 @@ from casetafel.access.policy import Actor
 from casetafel.access.views import AuditViews
 from casetafel.accounts import jobs as account_jobs
 from casetafel.accounts.views import LoginController
+from casetafel.cases import jobs as case_jobs
 from casetafel.cases import sections
 from casetafel.cases.api import CaseApi
+from casetafel.cases.retention import Eraser
+from casetafel.cases.retention_views import RetentionViews
+from casetafel.cases.subject_views import SubjectOverviewViews
 from casetafel.cases.views import CaseViews
 from casetafel.cases.vocabulary import CATEGORIES
 from casetafel.escalation import jobs as escalation_jobs
+from casetafel.escalation import retention as escalation_retention
 from casetafel.escalation import setup as escalation_setup
 from casetafel.escalation.api import EscalationApi
 from casetafel.escalation.views import EscalationViews
@@ -36,6 +41,7 @@ from casetafel.mail import jobs as mail_jobs
 from casetafel.mail.views import DevMailViews, MailQueueViews
 from casetafel.meetings import agenda_views, rsvp
 from casetafel.meetings import jobs as meetings_jobs
+from casetafel.meetings import retention as meetings_retention
 from casetafel.meetings.config import load_meetings
 from casetafel.meetings.feed_views import AgendaViews, FeedViews
 from casetafel.meetings.views import MeetingViews, RsvpViews
@@ -90,13 +96,19 @@ DOMAINS = (
     Domain("access", pages=(AuditViews,)),
     Domain("mail", pages=(MailQueueViews,)),
     Domain("notifications", pages=(NotificationViews,)),
-    Domain("cases", pages=(CaseViews,), api=(CaseApi,)),
+    Domain("cases", pages=(CaseViews, RetentionViews, SubjectOverviewViews), api=(CaseApi,)),
     Domain("escalation", pages=(EscalationViews,), api=(EscalationApi,)),
     Domain(
         "meetings",
         pages=(MeetingViews, agenda_views.AgendaItemViews, AgendaViews),
         public=(FeedViews, RsvpViews),
     ),
+)
+
+# What the retention run hands each batch of anonymised cases to, above cases (cases/retention.py).
+RETENTION_ERASERS: tuple[Eraser, ...] = (
+    escalation_retention.erase_notes,
+    meetings_retention.erase_case_texts,
 )
 
 
@@ -141,6 +153,7 @@ def create_app(settings: Settings, *, own_database: bool = True) -> Litestar:
         account_jobs.register(scheduler)
         mail_jobs.register(scheduler, settings)
         escalation_jobs.register(scheduler, escalation)
+        case_jobs.register(scheduler, RETENTION_ERASERS)
         meeting_context = meetings_jobs.from_state(app.state)
         meetings_jobs.register(scheduler, meeting_context)
         imap.register(scheduler, settings, lambda raw: rsvp.handle_inbound(raw, meeting_context()))

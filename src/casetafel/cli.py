@@ -146,6 +146,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep.set_defaults(handler=_run(_sweep))
 
+    retention = commands.add_parser(
+        "retention",
+        help="anonymise the closed cases whose retention term has passed (once, for cron)",
+    )
+    retention.add_argument(
+        "--now",
+        default=None,
+        help="act as if it were this moment, ISO 8601 with a time zone (default: now)",
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="only list the cases a run would anonymise"
+    )
+    retention.set_defaults(handler=_run(_retention))
+
     reminders = commands.add_parser(
         "send-reminders", help="queue the meeting reminders that are due (one round, for cron)"
     )
@@ -334,6 +348,35 @@ async def _sweep(settings: Settings, args: argparse.Namespace) -> int:
         + (f", FAILED cases: {report.failed}" if report.failed else "")
     )
     return 1 if report.failed else 0
+
+
+async def _retention(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from casetafel.app import RETENTION_ERASERS
+    from casetafel.cases import retention
+
+    moment: datetime | None = None
+    if args.now:
+        try:
+            moment = datetime.fromisoformat(args.now)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            print(
+                "casetafel: --now: use ISO 8601 with a time zone, e.g. 2026-12-01T09:00+01:00",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+    if args.dry_run:
+        due = await retention.due_cases(moment)
+        for case in due:
+            print(f"{case.reference}  closed {case.closed_at:%Y-%m-%d}  term {case.years} years")
+        print(f"retention (dry run): {len(due)} case(s) would be anonymised")
+        return 0
+    report = await retention.anonymise_due(moment, erasers=RETENTION_ERASERS)
+    print(f"retention: {len(report.anonymised)} case(s) anonymised")
+    return 0
 
 
 async def _send_reminders(settings: Settings, args: argparse.Namespace) -> int:

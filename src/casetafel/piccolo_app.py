@@ -12,6 +12,7 @@ from casetafel.cases.models import (
     CaseCategory,
     CaseParticipant,
     ReferenceCounter,
+    RetentionExtension,
     TimelineEvent,
 )
 from casetafel.escalation.models import Deadline, Escalation
@@ -50,6 +51,7 @@ TABLES = [
     CaseParticipant,
     TimelineEvent,
     ReferenceCounter,
+    RetentionExtension,
     AuditEvent,
     OutboxMessage,
     Escalation,

@@ -64,6 +64,8 @@ ACTION_TEXTS = {
     "persons.manage.all": "deelnemers van alle organisaties beheren",
     "config.read": "de configuratie inzien",
     "audit.read": "het auditlog inzien",
+    "retention.manage": "bewaartermijnen inzien en verlengen",
+    "subject.overview": "een overzicht maken voor een inzageverzoek van een betrokkene",
 }
 ACTIONS = frozenset(ACTION_TEXTS)
 # Route permissions that need no action: anyone (login, token links), any signed-in user.
@@ -81,6 +83,8 @@ class Basis:
     default: bool
     categories: frozenset[str]
     case_basis: bool
+    # Years after closing that a case's personal data are kept (0 for a non-case basis).
+    retention_years: int
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,13 @@ class Policy:
             if grant.basis in recorded and grant.covers(organisation_kind):
                 return grant.basis
         return None
+
+    def retention_years(self, case_bases: Iterable[str]) -> int:
+        """The term of a closed case with these recorded bases: the longest of theirs; the
+        longest configured term when none of them is known (nothing removed too early)."""
+        terms = [self.bases[k].retention_years for k in case_bases if k in self.bases]
+        terms = [years for years in terms if years > 0]
+        return max(terms or [b.retention_years for b in self.case_bases()])
 
 
 _installed: Policy | None = None
@@ -279,22 +290,49 @@ def _bases(raw: dict[str, Any], source: str, categories: frozenset[str]) -> dict
     found: dict[str, Basis] = {}
     for key, entry in raw.items():
         where = f"bases.{key}"
-        _only(entry, {"label", "purpose", "default", "categories", "case_basis"}, where, source)
+        allowed = {"label", "purpose", "default", "categories", "case_basis", "retention_years"}
+        _only(entry, allowed, where, source)
         chosen = _strings(entry.get("categories", []), f"{where}.categories", source)
         wrong = sorted(set(chosen) - categories)
         if wrong:
             raise SettingsError(source, f"{where}.categories", f"unknown category {wrong[0]!r}")
+        case_basis = _flag(entry, "case_basis", True, where, source)
         found[key] = Basis(
             key=key,
             label=_text(entry, "label", where, source),
             purpose=_text(entry, "purpose", where, source),
             default=_flag(entry, "default", False, where, source),
             categories=frozenset(chosen),
-            case_basis=_flag(entry, "case_basis", True, where, source),
+            case_basis=case_basis,
+            retention_years=_retention_years(entry, case_basis, where, source),
         )
     if not any(basis.case_basis for basis in found.values()):
         raise SettingsError(source, "bases", "at least one basis must be a case basis")
     return found
+
+
+MAX_RETENTION_YEARS = 100
+
+
+def _retention_years(entry: dict[str, Any], case_basis: bool, where: str, source: str) -> int:
+    value = entry.get("retention_years")
+    if not case_basis:
+        if value is not None:
+            raise SettingsError(
+                source, f"{where}.retention_years", "only a case basis has a retention term"
+            )
+        return 0
+    if value is None:
+        raise SettingsError(
+            source, f"{where}.retention_years", "required for a case basis (years after closing)"
+        )
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError(source, f"{where}.retention_years", "must be a whole number of years")
+    if not 1 <= value <= MAX_RETENTION_YEARS:
+        raise SettingsError(
+            source, f"{where}.retention_years", f"must be between 1 and {MAX_RETENTION_YEARS}"
+        )
+    return value
 
 
 def _role(role: Role, entry: Any, bases: dict[str, Basis], source: str) -> RolePolicy:

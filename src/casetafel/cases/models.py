@@ -68,6 +68,8 @@ class Case(Table, tablename="case_file"):
     version = Integer(default=1)
     # The legal bases for sharing that apply (keys of config/access.toml, comma-separated).
     legal_bases = Varchar(length=200, default="")
+    # When the retention job removed the personal data (cases/retention.py); null before.
+    anonymised_at = Timestamptz(null=True, default=None)
 
 
 class CaseCategory(Table, tablename="case_category"):
@@ -101,6 +103,20 @@ class TimelineEvent(Table, tablename="timeline_event"):
     # Dutch, for the case page; values of identity fields are never written here.
     summary = Varchar(length=1000)
     details = JSON(default="{}")
+
+
+class RetentionExtension(Table, tablename="retention_extension"):
+    """The privacy officer keeps one closed case's data until a date (inclusive), for a
+    reason; the reason is kept here, never in the audit log."""
+
+    if TYPE_CHECKING:  # Piccolo adds this primary key itself
+        id = Serial(primary_key=True)
+
+    case = ForeignKey(references=Case, null=False, index=True)
+    until = Date()
+    reason = Varchar(length=1000)
+    user = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
+    created_at = Timestamptz()
 
 
 class ReferenceCounter(Table, tablename="reference_counter"):

@@ -374,6 +374,10 @@ def _values(
     return values
 
 
+# The values of every field of a case, unfiltered: only for the subject's own overview.
+field_values = _values
+
+
 def _participation_basis(actor: Actor, participants: list[Participation]) -> str | None:
     own = next((p for p in participants if p.organisation_id == actor.organisation_id), None)
     return own.legal_basis if own else None

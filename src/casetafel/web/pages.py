@@ -48,6 +48,7 @@ FLASH_MESSAGES = {
     "deelnemer-toegevoegd": ("success", "De deelnemer is toegevoegd."),
     "deelnemer-gedeactiveerd": ("success", "De deelnemer is gedeactiveerd."),
     "uitgelogd": ("info", "U bent uitgelogd."),
+    "bewaartermijn-verlengd": ("success", "De bewaartermijn is verlengd en vastgelegd."),
     "geagendeerd": ("success", "De casus staat op de agenda."),
     "agenda-volgorde": ("success", "De volgorde van de agenda is aangepast."),
     "van-agenda": ("success", "Het agendapunt is van de agenda gehaald."),
