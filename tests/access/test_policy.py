@@ -132,13 +132,13 @@ def test_a_route_without_a_declaration_is_found() -> None:
 
 
 def test_no_role_check_is_written_outside_access() -> None:
-    pattern = re.compile(r"role (is|==|!=|is not) Role\.|role in \(Role|Role\.\w+ in ")
+    code = re.compile(r"role (is|==|!=|is not) Role\.|role in \(Role|Role\.\w+ in ")
+    template = re.compile(r"actor\.role\s*(==|!=|in\b)")
     offenders = [
         str(path.relative_to(REPO))
-        for path in (REPO / "src" / "casetafel").rglob("*.py")
-        if "access" not in path.parts
-        and path.name != "demo.py"
-        and pattern.search(path.read_text())
+        for pattern, suffix in ((code, "*.py"), (template, "*.html"))
+        for path in (REPO / "src" / "casetafel").rglob(suffix)
+        if "access" not in path.parts and pattern.search(path.read_text())
     ]
     assert offenders == []
 
