@@ -86,8 +86,7 @@ _COLUMNS = (
     "hash",
 )
 _INSERT = (
-    f"INSERT INTO audit_event ({', '.join(_COLUMNS)})"
-    f" VALUES ({', '.join('{}' for _ in _COLUMNS)})"
+    f"INSERT INTO audit_event ({', '.join(_COLUMNS)}) VALUES ({', '.join('{}' for _ in _COLUMNS)})"
 )
 
 
