@@ -3,7 +3,9 @@ read through the service layer with both on, and with both off; and `audit verif
 chain of N events.
 
 "Off" is the same code with the case scope allowing every case and `audit.record` doing
-nothing (patched here, in the benchmark only). Run from the repository root:
+nothing (patched here, in the benchmark only). Each read is timed through the service layer
+and as a whole page (the app in this process, over ASGI: routing, guards, templates).
+Run from the repository root:
 `.venv/bin/python bench/bench_policy.py --engine both --cases 300000 --events 1000000`.
 """
 
@@ -21,10 +23,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from bench_machine import probe_ms
 from bench_server import Target, cli, drop_database, fresh_database
 
 TARGET_RATIO = 1.3
+DEMO_PASSWORD = "casetafel-demo-2026"  # noqa: S105 (the demo's published password)
 ROLES = ("coordinator", "politie")
 
 
@@ -78,12 +82,16 @@ async def _measure(target: Target, args: argparse.Namespace) -> list[str]:
         ladder = load_ladder(settings.config_dir)
         lines = ["| read | role | on p50 / p95 ms | off p50 / p95 ms | ratio p50 (target <= 1.3) |"]
         lines.append("| --- | --- | --- | --- | --- |")
+        app = _app(settings, directory)
         for role in ROLES:
             actor = await _actor(role)
             reference = await _some_case(actor, directory, ladder)
+            http = await _signed_in(app, role)
             reads: dict[str, Callable[[], Awaitable[object]]] = {
-                "case page": lambda a=actor, r=reference: _case(a, r, directory, ladder),
-                "case list": lambda a=actor: _list(a, directory, ladder),
+                "case page (service)": lambda a=actor, r=reference: _case(a, r, directory, ladder),
+                "case list (service)": lambda a=actor: _list(a, directory, ladder),
+                "case page (HTTP)": lambda h=http, r=reference: _page(h, f"/casussen/{r}"),
+                "case list (HTTP)": lambda h=http: _page(h, "/casussen"),
             }
             for name, read in reads.items():
                 on, off = await _timed_pairs(read, args.requests)
@@ -100,6 +108,40 @@ async def _measure(target: Target, args: argparse.Namespace) -> list[str]:
         return lines
     finally:
         await db.close_pool()
+
+
+def _app(settings: Any, directory: Any) -> Any:
+    """The whole app in this process (routing, guards, templates), as the tests run it."""
+    from casetafel.app import create_app
+
+    app = create_app(settings, own_database=False)
+    app.state.directory = directory
+    return app
+
+
+async def _signed_in(app: Any, username: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://bench.local"
+    )
+    await client.get("/inloggen")
+    answer = await client.post(
+        "/inloggen",
+        data={
+            "username": username,
+            "password": DEMO_PASSWORD,
+            "_csrf_token": client.cookies.get("casetafel_csrf") or "",
+        },
+    )
+    if answer.status_code not in (302, 303):
+        raise SystemExit(f"login as {username} failed: {answer.status_code}")
+    return client
+
+
+async def _page(client: httpx.AsyncClient, path: str) -> object:
+    answer = await client.get(path)
+    if answer.status_code != 200:
+        raise SystemExit(f"{path}: {answer.status_code}")
+    return answer
 
 
 async def _actor(username: str) -> Any:
