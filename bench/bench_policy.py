@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import statistics
@@ -45,6 +46,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
     for engine in engines:
         target = fresh_database(engine, args.postgres)
